@@ -1,0 +1,109 @@
+package app
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+)
+
+// Config is everything the server can be told. Each field has a flag and a
+// PARLEY_* environment variable (DATABASE_URL for the database); flags win.
+type Config struct {
+	Addr            string
+	DataDir         string
+	DatabaseURL     string
+	LogLevel        string
+	LogFormat       string
+	BootstrapToken  string
+	ShutdownTimeout time.Duration
+	// PublicURL is the base URL clients use to reach the server (snippets,
+	// demo page); empty means http://<Addr>.
+	PublicURL string
+}
+
+// defaults, in one place.
+func defaultConfig() Config {
+	return Config{
+		Addr:            "127.0.0.1:8080",
+		DataDir:         "./.parley",
+		LogLevel:        "info",
+		LogFormat:       "text",
+		ShutdownTimeout: 15 * time.Second,
+	}
+}
+
+// envOf reads configuration from the environment.
+type envOf func(string) string
+
+// bindFlags registers the flags shared by every subcommand that needs the
+// database, seeding each default from the environment.
+func bindFlags(fs *flag.FlagSet, cfg *Config, getenv envOf) {
+	str := func(p *string, name, env, usage string) {
+		if v := getenv(env); v != "" {
+			*p = v
+		}
+		fs.StringVar(p, name, *p, usage+" (env "+env+")")
+	}
+	str(&cfg.Addr, "addr", "PARLEY_ADDR", "address to listen on, host:port")
+	str(&cfg.DataDir, "data-dir", "PARLEY_DATA_DIR", "directory of the embedded PostgreSQL cluster, used when no database URL is given")
+	str(&cfg.DatabaseURL, "database-url", "DATABASE_URL", "PostgreSQL URL; empty runs an embedded PostgreSQL under --data-dir")
+	str(&cfg.LogLevel, "log-level", "PARLEY_LOG_LEVEL", "debug, info, warn or error")
+	str(&cfg.LogFormat, "log-format", "PARLEY_LOG_FORMAT", "text or json")
+	str(&cfg.PublicURL, "public-url", "PARLEY_PUBLIC_URL", "base URL clients use to reach this server (default http://<addr>)")
+	cfg.BootstrapToken = getenv("PARLEY_BOOTSTRAP_TOKEN")
+	if v := getenv("PARLEY_SHUTDOWN_TIMEOUT"); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			cfg.ShutdownTimeout = d
+		}
+	}
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "how long to wait for requests to finish on SIGTERM (env PARLEY_SHUTDOWN_TIMEOUT)")
+}
+
+// validate checks the configuration and says what is wrong with it.
+func (c *Config) validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("--addr %q: must be host:port, e.g. 127.0.0.1:8080", c.Addr))
+	}
+	if c.DatabaseURL == "" && c.DataDir == "" {
+		errs = append(errs, errors.New("--data-dir: must not be empty when no --database-url is given"))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, errors.New("DATABASE_URL: must start with postgres:// or postgresql://"))
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("--log-format %q: must be text or json", c.LogFormat))
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, errors.New("--shutdown-timeout: must be positive"))
+	}
+	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
+		errs = append(errs, fmt.Errorf("--public-url %q: must start with http:// or https://", c.PublicURL))
+	}
+	return errors.Join(errs...)
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("--log-level %q: must be debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+func (c *Config) logger(w io.Writer) *slog.Logger {
+	level, _ := parseLevel(c.LogLevel)
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

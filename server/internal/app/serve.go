@@ -1,0 +1,124 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/parleyhq/parley/server/internal/api"
+	"github.com/parleyhq/parley/server/internal/auth"
+	"github.com/parleyhq/parley/server/internal/domain"
+	"github.com/parleyhq/parley/server/internal/workflow"
+)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, _, err := parseConfig("serve", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	log := cfg.logger(stderr)
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	db, err := openDatabase(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.close(ctx)
+
+	tokens := auth.NewTokens(db.Store)
+	if err := bootstrap(ctx, cfg, tokens, stdout); err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("--addr %s: %w", cfg.Addr, err)
+	}
+	if err := db.publishURL(); err != nil {
+		return err
+	}
+
+	handler := api.NewHandler(api.Deps{
+		Log:       log,
+		Metrics:   api.NewMetrics(),
+		Authn:     auth.NewAuthenticator(db.Store),
+		Workflows: workflow.NewService(db.Store),
+		Ping:      db.Ping,
+	})
+	return serveHTTP(ctx, cfg, log, ln, handler, stdout)
+}
+
+// serveHTTP serves h on ln (HTTP/1.1 and cleartext HTTP/2, so gRPC works
+// without TLS) until ctx ends, then shuts down gracefully: new connections
+// are refused, streams are told to end, and in-flight requests get
+// cfg.ShutdownTimeout to finish.
+func serveHTTP(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener, h http.Handler, stdout io.Writer) error {
+	baseCtx, cancelStreams := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelStreams()
+	protocols := new(http.Protocols)
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true)
+	srv := &http.Server{
+		Handler:           h,
+		Protocols:         protocols,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    1 << 20,
+		BaseContext:       func(net.Listener) context.Context { return baseCtx },
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	srv.RegisterOnShutdown(cancelStreams)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "parley: listening on http://%s\n", ln.Addr())
+	log.Info("listening", "addr", ln.Addr().String())
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Warn("forced shutdown", "error", err)
+		_ = srv.Close()
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// bootstrap creates the default workspace on first start and prints a dev
+// token for it, and registers PARLEY_BOOTSTRAP_TOKEN when set.
+func bootstrap(ctx context.Context, cfg Config, tokens *auth.Tokens, stdout io.Writer) error {
+	ws, created, err := tokens.EnsureWorkspace(ctx, auth.DefaultWorkspaceSlug)
+	if err != nil {
+		return fmt.Errorf("create default workspace: %w", err)
+	}
+	if created {
+		_, secret, err := tokens.Create(ctx, ws.ID, "dev token (first start)", domain.AllScopes)
+		if err != nil {
+			return fmt.Errorf("create dev token: %w", err)
+		}
+		fmt.Fprintf(stdout, "parley: created workspace %q (public key %s)\n", ws.Slug, ws.PublicKey)
+		fmt.Fprintf(stdout, "parley: dev API token (all scopes, shown once): %s\n", secret)
+	}
+	if cfg.BootstrapToken != "" {
+		if _, err := tokens.Register(ctx, ws.ID, "PARLEY_BOOTSTRAP_TOKEN", domain.AllScopes, cfg.BootstrapToken); err != nil {
+			return fmt.Errorf("PARLEY_BOOTSTRAP_TOKEN: %w", err)
+		}
+	}
+	return nil
+}
