@@ -7,6 +7,7 @@ package db
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -86,6 +87,377 @@ type GetWorkflowParams struct {
 
 func (q *Queries) GetWorkflow(ctx context.Context, db DBTX, arg GetWorkflowParams) (Workflow, error) {
 	row := db.QueryRow(ctx, getWorkflow, arg.WorkspaceID, arg.ID)
+	var i Workflow
+	err := row.Scan(
+		&i.WorkspaceID,
+		&i.ID,
+		&i.Name,
+		&i.Description,
+		&i.Status,
+		&i.Draft,
+		&i.Settings,
+		&i.Revision,
+		&i.TriggerKind,
+		&i.PublishedVersion,
+		&i.VersionCount,
+		&i.ExecutionCount,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.PublishedAt,
+	)
+	return i, err
+}
+
+const getWorkflowForUpdate = `-- name: GetWorkflowForUpdate :one
+SELECT workspace_id, id, name, description, status, draft, settings, revision, trigger_kind, published_version, version_count, execution_count, created_at, updated_at, published_at FROM workflows WHERE workspace_id = $1 AND id = $2 FOR UPDATE
+`
+
+type GetWorkflowForUpdateParams struct {
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+}
+
+func (q *Queries) GetWorkflowForUpdate(ctx context.Context, db DBTX, arg GetWorkflowForUpdateParams) (Workflow, error) {
+	row := db.QueryRow(ctx, getWorkflowForUpdate, arg.WorkspaceID, arg.ID)
+	var i Workflow
+	err := row.Scan(
+		&i.WorkspaceID,
+		&i.ID,
+		&i.Name,
+		&i.Description,
+		&i.Status,
+		&i.Draft,
+		&i.Settings,
+		&i.Revision,
+		&i.TriggerKind,
+		&i.PublishedVersion,
+		&i.VersionCount,
+		&i.ExecutionCount,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.PublishedAt,
+	)
+	return i, err
+}
+
+const listWorkflowsByExecutions = `-- name: ListWorkflowsByExecutions :many
+SELECT workspace_id, id, name, description, status, draft, settings, revision, trigger_kind, published_version, version_count, execution_count, created_at, updated_at, published_at FROM workflows
+WHERE workspace_id = $1
+  AND (cardinality($2::text[]) = 0 OR status = ANY ($2::text[]))
+  AND ($3::text = '' OR trigger_kind = $3)
+  AND ($4::text = '' OR name ILIKE $4)
+  AND ($5::bigint IS NULL
+       OR (execution_count, id) < ($5::bigint, $6::uuid))
+ORDER BY execution_count DESC, id DESC
+LIMIT $7
+`
+
+type ListWorkflowsByExecutionsParams struct {
+	WorkspaceID     uuid.UUID
+	Statuses        []string
+	TriggerKind     string
+	NamePattern     string
+	AfterExecutions *int64
+	AfterID         uuid.UUID
+	PageLimit       int32
+}
+
+func (q *Queries) ListWorkflowsByExecutions(ctx context.Context, db DBTX, arg ListWorkflowsByExecutionsParams) ([]Workflow, error) {
+	rows, err := db.Query(ctx, listWorkflowsByExecutions,
+		arg.WorkspaceID,
+		arg.Statuses,
+		arg.TriggerKind,
+		arg.NamePattern,
+		arg.AfterExecutions,
+		arg.AfterID,
+		arg.PageLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Workflow{}
+	for rows.Next() {
+		var i Workflow
+		if err := rows.Scan(
+			&i.WorkspaceID,
+			&i.ID,
+			&i.Name,
+			&i.Description,
+			&i.Status,
+			&i.Draft,
+			&i.Settings,
+			&i.Revision,
+			&i.TriggerKind,
+			&i.PublishedVersion,
+			&i.VersionCount,
+			&i.ExecutionCount,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.PublishedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listWorkflowsByName = `-- name: ListWorkflowsByName :many
+SELECT workspace_id, id, name, description, status, draft, settings, revision, trigger_kind, published_version, version_count, execution_count, created_at, updated_at, published_at FROM workflows
+WHERE workspace_id = $1
+  AND (cardinality($2::text[]) = 0 OR status = ANY ($2::text[]))
+  AND ($3::text = '' OR trigger_kind = $3)
+  AND ($4::text = '' OR name ILIKE $4)
+  AND ($5::text IS NULL
+       OR (lower(name), id) > ($5::text, $6::uuid))
+ORDER BY lower(name), id
+LIMIT $7
+`
+
+type ListWorkflowsByNameParams struct {
+	WorkspaceID uuid.UUID
+	Statuses    []string
+	TriggerKind string
+	NamePattern string
+	AfterName   *string
+	AfterID     uuid.UUID
+	PageLimit   int32
+}
+
+func (q *Queries) ListWorkflowsByName(ctx context.Context, db DBTX, arg ListWorkflowsByNameParams) ([]Workflow, error) {
+	rows, err := db.Query(ctx, listWorkflowsByName,
+		arg.WorkspaceID,
+		arg.Statuses,
+		arg.TriggerKind,
+		arg.NamePattern,
+		arg.AfterName,
+		arg.AfterID,
+		arg.PageLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Workflow{}
+	for rows.Next() {
+		var i Workflow
+		if err := rows.Scan(
+			&i.WorkspaceID,
+			&i.ID,
+			&i.Name,
+			&i.Description,
+			&i.Status,
+			&i.Draft,
+			&i.Settings,
+			&i.Revision,
+			&i.TriggerKind,
+			&i.PublishedVersion,
+			&i.VersionCount,
+			&i.ExecutionCount,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.PublishedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listWorkflowsByUpdated = `-- name: ListWorkflowsByUpdated :many
+SELECT workspace_id, id, name, description, status, draft, settings, revision, trigger_kind, published_version, version_count, execution_count, created_at, updated_at, published_at FROM workflows
+WHERE workspace_id = $1
+  AND (cardinality($2::text[]) = 0 OR status = ANY ($2::text[]))
+  AND ($3::text = '' OR trigger_kind = $3)
+  AND ($4::text = '' OR name ILIKE $4)
+  AND ($5::timestamptz IS NULL
+       OR (updated_at, id) < ($5::timestamptz, $6::uuid))
+ORDER BY updated_at DESC, id DESC
+LIMIT $7
+`
+
+type ListWorkflowsByUpdatedParams struct {
+	WorkspaceID  uuid.UUID
+	Statuses     []string
+	TriggerKind  string
+	NamePattern  string
+	AfterUpdated *time.Time
+	AfterID      uuid.UUID
+	PageLimit    int32
+}
+
+func (q *Queries) ListWorkflowsByUpdated(ctx context.Context, db DBTX, arg ListWorkflowsByUpdatedParams) ([]Workflow, error) {
+	rows, err := db.Query(ctx, listWorkflowsByUpdated,
+		arg.WorkspaceID,
+		arg.Statuses,
+		arg.TriggerKind,
+		arg.NamePattern,
+		arg.AfterUpdated,
+		arg.AfterID,
+		arg.PageLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Workflow{}
+	for rows.Next() {
+		var i Workflow
+		if err := rows.Scan(
+			&i.WorkspaceID,
+			&i.ID,
+			&i.Name,
+			&i.Description,
+			&i.Status,
+			&i.Draft,
+			&i.Settings,
+			&i.Revision,
+			&i.TriggerKind,
+			&i.PublishedVersion,
+			&i.VersionCount,
+			&i.ExecutionCount,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.PublishedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const recordWorkflowVersion = `-- name: RecordWorkflowVersion :one
+UPDATE workflows SET
+    version_count     = $1,
+    published_version = CASE WHEN $2::bool THEN $1 ELSE published_version END,
+    published_at      = CASE WHEN $2::bool THEN now() ELSE published_at END,
+    status            = CASE WHEN $2::bool THEN 'active' ELSE status END,
+    updated_at        = now()
+WHERE workspace_id = $3 AND id = $4
+RETURNING workspace_id, id, name, description, status, draft, settings, revision, trigger_kind, published_version, version_count, execution_count, created_at, updated_at, published_at
+`
+
+type RecordWorkflowVersionParams struct {
+	Number      int32
+	Publish     bool
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+}
+
+// Counts a new version; when published it becomes the one that runs.
+func (q *Queries) RecordWorkflowVersion(ctx context.Context, db DBTX, arg RecordWorkflowVersionParams) (Workflow, error) {
+	row := db.QueryRow(ctx, recordWorkflowVersion,
+		arg.Number,
+		arg.Publish,
+		arg.WorkspaceID,
+		arg.ID,
+	)
+	var i Workflow
+	err := row.Scan(
+		&i.WorkspaceID,
+		&i.ID,
+		&i.Name,
+		&i.Description,
+		&i.Status,
+		&i.Draft,
+		&i.Settings,
+		&i.Revision,
+		&i.TriggerKind,
+		&i.PublishedVersion,
+		&i.VersionCount,
+		&i.ExecutionCount,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.PublishedAt,
+	)
+	return i, err
+}
+
+const setWorkflowStatus = `-- name: SetWorkflowStatus :one
+UPDATE workflows SET status = $1, updated_at = now()
+WHERE workspace_id = $2 AND id = $3
+RETURNING workspace_id, id, name, description, status, draft, settings, revision, trigger_kind, published_version, version_count, execution_count, created_at, updated_at, published_at
+`
+
+type SetWorkflowStatusParams struct {
+	Status      string
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+}
+
+func (q *Queries) SetWorkflowStatus(ctx context.Context, db DBTX, arg SetWorkflowStatusParams) (Workflow, error) {
+	row := db.QueryRow(ctx, setWorkflowStatus, arg.Status, arg.WorkspaceID, arg.ID)
+	var i Workflow
+	err := row.Scan(
+		&i.WorkspaceID,
+		&i.ID,
+		&i.Name,
+		&i.Description,
+		&i.Status,
+		&i.Draft,
+		&i.Settings,
+		&i.Revision,
+		&i.TriggerKind,
+		&i.PublishedVersion,
+		&i.VersionCount,
+		&i.ExecutionCount,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.PublishedAt,
+	)
+	return i, err
+}
+
+const updateWorkflowDraft = `-- name: UpdateWorkflowDraft :one
+UPDATE workflows SET
+    draft        = $1,
+    settings     = $2,
+    trigger_kind = $3,
+    name         = coalesce($4, name),
+    description  = coalesce($5, description),
+    revision     = revision + 1,
+    updated_at   = now()
+WHERE workspace_id = $6 AND id = $7
+  AND ($8::bigint = 0 OR revision = $8)
+RETURNING workspace_id, id, name, description, status, draft, settings, revision, trigger_kind, published_version, version_count, execution_count, created_at, updated_at, published_at
+`
+
+type UpdateWorkflowDraftParams struct {
+	Draft            []byte
+	Settings         []byte
+	TriggerKind      string
+	Name             *string
+	Description      *string
+	WorkspaceID      uuid.UUID
+	ID               uuid.UUID
+	ExpectedRevision int64
+}
+
+// Replaces the draft (and optionally name and description) when the
+// revision matches (0 skips the check); no row means stale or missing.
+func (q *Queries) UpdateWorkflowDraft(ctx context.Context, db DBTX, arg UpdateWorkflowDraftParams) (Workflow, error) {
+	row := db.QueryRow(ctx, updateWorkflowDraft,
+		arg.Draft,
+		arg.Settings,
+		arg.TriggerKind,
+		arg.Name,
+		arg.Description,
+		arg.WorkspaceID,
+		arg.ID,
+		arg.ExpectedRevision,
+	)
 	var i Workflow
 	err := row.Scan(
 		&i.WorkspaceID,

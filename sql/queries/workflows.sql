@@ -8,3 +8,70 @@ SELECT * FROM workflows WHERE workspace_id = @workspace_id AND id = @id;
 
 -- name: DeleteWorkflow :execrows
 DELETE FROM workflows WHERE workspace_id = @workspace_id AND id = @id;
+
+-- name: GetWorkflowForUpdate :one
+SELECT * FROM workflows WHERE workspace_id = @workspace_id AND id = @id FOR UPDATE;
+
+-- name: UpdateWorkflowDraft :one
+-- Replaces the draft (and optionally name and description) when the
+-- revision matches (0 skips the check); no row means stale or missing.
+UPDATE workflows SET
+    draft        = @draft,
+    settings     = @settings,
+    trigger_kind = @trigger_kind,
+    name         = coalesce(sqlc.narg('name'), name),
+    description  = coalesce(sqlc.narg('description'), description),
+    revision     = revision + 1,
+    updated_at   = now()
+WHERE workspace_id = @workspace_id AND id = @id
+  AND (@expected_revision::bigint = 0 OR revision = @expected_revision)
+RETURNING *;
+
+-- name: SetWorkflowStatus :one
+UPDATE workflows SET status = @status, updated_at = now()
+WHERE workspace_id = @workspace_id AND id = @id
+RETURNING *;
+
+-- name: RecordWorkflowVersion :one
+-- Counts a new version; when published it becomes the one that runs.
+UPDATE workflows SET
+    version_count     = @number,
+    published_version = CASE WHEN @publish::bool THEN @number ELSE published_version END,
+    published_at      = CASE WHEN @publish::bool THEN now() ELSE published_at END,
+    status            = CASE WHEN @publish::bool THEN 'active' ELSE status END,
+    updated_at        = now()
+WHERE workspace_id = @workspace_id AND id = @id
+RETURNING *;
+
+-- name: ListWorkflowsByUpdated :many
+SELECT * FROM workflows
+WHERE workspace_id = @workspace_id
+  AND (cardinality(@statuses::text[]) = 0 OR status = ANY (@statuses::text[]))
+  AND (@trigger_kind::text = '' OR trigger_kind = @trigger_kind)
+  AND (@name_pattern::text = '' OR name ILIKE @name_pattern)
+  AND (sqlc.narg('after_updated')::timestamptz IS NULL
+       OR (updated_at, id) < (sqlc.narg('after_updated')::timestamptz, @after_id::uuid))
+ORDER BY updated_at DESC, id DESC
+LIMIT @page_limit;
+
+-- name: ListWorkflowsByName :many
+SELECT * FROM workflows
+WHERE workspace_id = @workspace_id
+  AND (cardinality(@statuses::text[]) = 0 OR status = ANY (@statuses::text[]))
+  AND (@trigger_kind::text = '' OR trigger_kind = @trigger_kind)
+  AND (@name_pattern::text = '' OR name ILIKE @name_pattern)
+  AND (sqlc.narg('after_name')::text IS NULL
+       OR (lower(name), id) > (sqlc.narg('after_name')::text, @after_id::uuid))
+ORDER BY lower(name), id
+LIMIT @page_limit;
+
+-- name: ListWorkflowsByExecutions :many
+SELECT * FROM workflows
+WHERE workspace_id = @workspace_id
+  AND (cardinality(@statuses::text[]) = 0 OR status = ANY (@statuses::text[]))
+  AND (@trigger_kind::text = '' OR trigger_kind = @trigger_kind)
+  AND (@name_pattern::text = '' OR name ILIKE @name_pattern)
+  AND (sqlc.narg('after_executions')::bigint IS NULL
+       OR (execution_count, id) < (sqlc.narg('after_executions')::bigint, @after_id::uuid))
+ORDER BY execution_count DESC, id DESC
+LIMIT @page_limit;

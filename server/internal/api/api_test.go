@@ -60,7 +60,7 @@ func setup(t *testing.T) *testBundle {
 		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Metrics:   api.NewMetrics(),
 		Authn:     auth.NewAuthenticator(st),
-		Workflows: workflow.NewService(st),
+		Workflows: workflow.NewService(st, false),
 		Ping:      st.Ping,
 	})
 	srv := httptest.NewUnstartedServer(h)

@@ -28,6 +28,8 @@ type Deps struct {
 	Metrics   *Metrics
 	Authn     *auth.Authenticator
 	Workflows *workflow.Service
+	// PublicURL is the base URL clients reach the server at.
+	PublicURL string
 	// Ping reports whether the server can serve (database reachable); it
 	// backs grpc.health.v1.
 	Ping func(context.Context) error
@@ -63,7 +65,7 @@ func NewHandler(d Deps) http.Handler {
 		connect.WithReadMaxBytes(MaxRequestBytes),
 	}
 	mux := http.NewServeMux()
-	mux.Handle(workflowv1connect.NewWorkflowServiceHandler(&WorkflowHandler{workflows: d.Workflows}, opts...))
+	mux.Handle(workflowv1connect.NewWorkflowServiceHandler(&WorkflowHandler{workflows: d.Workflows, publicURL: d.PublicURL}, opts...))
 	mux.Handle(agentv1connect.NewAgentServiceHandler(&AgentHandler{}, opts...))
 	mux.Handle(sessionv1connect.NewSessionServiceHandler(&SessionHandler{}, opts...))
 

@@ -107,3 +107,11 @@ func (c *Config) logger(w io.Writer) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
 }
+
+// publicURL is the configured public URL, or http://<listen address>.
+func (c *Config) publicURL(listening net.Addr) string {
+	if c.PublicURL != "" {
+		return strings.TrimSuffix(c.PublicURL, "/")
+	}
+	return "http://" + listening.String()
+}

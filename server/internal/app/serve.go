@@ -50,7 +50,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Log:       log,
 		Metrics:   api.NewMetrics(),
 		Authn:     auth.NewAuthenticator(db.Store),
-		Workflows: workflow.NewService(db.Store),
+		Workflows: workflow.NewService(db.Store, false),
+		PublicURL: cfg.publicURL(ln.Addr()),
 		Ping:      db.Ping,
 	})
 	return serveHTTP(ctx, cfg, log, ln, handler, stdout)

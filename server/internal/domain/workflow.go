@@ -36,3 +36,38 @@ type Workflow struct {
 	UpdatedAt        time.Time
 	PublishedAt      *time.Time
 }
+
+// WorkflowVersion is an immutable snapshot of a workflow's graph.
+type WorkflowVersion struct {
+	WorkspaceID    uuid.UUID
+	WorkflowID     uuid.UUID
+	Number         int32
+	Graph          json.RawMessage
+	Settings       json.RawMessage
+	TriggerKind    string
+	Note           string
+	ExecutionCount int64
+	CreatedAt      time.Time
+}
+
+// WorkflowSort orders workflow listings.
+type WorkflowSort int
+
+const (
+	SortByUpdated WorkflowSort = iota
+	SortByName
+	SortByExecutions
+)
+
+// WorkflowFilter selects workflows for a listing.
+type WorkflowFilter struct {
+	Statuses    []WorkflowStatus
+	TriggerKind string
+	// NameContains matches names case-insensitively.
+	NameContains string
+	Sort         WorkflowSort
+	// After is the last workflow of the previous page (keyset pagination),
+	// nil for the first page.
+	After *Workflow
+	Limit int
+}

@@ -2,8 +2,13 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/parleyhq/parley/gen/db"
 	"github.com/parleyhq/parley/server/internal/domain"
@@ -49,5 +54,165 @@ func workflowFromRow(r db.Workflow) domain.Workflow {
 		Revision: r.Revision, TriggerKind: r.TriggerKind, PublishedVersion: r.PublishedVersion,
 		VersionCount: r.VersionCount, ExecutionCount: r.ExecutionCount,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, PublishedAt: r.PublishedAt,
+	}
+}
+
+// WorkflowForUpdate returns a workflow and locks its row until the
+// transaction ends; call it inside InTx.
+func (s *Store) WorkflowForUpdate(ctx context.Context, workspaceID, id uuid.UUID) (domain.Workflow, error) {
+	row, err := s.q.GetWorkflowForUpdate(ctx, s.conn(ctx), db.GetWorkflowForUpdateParams{WorkspaceID: workspaceID, ID: id})
+	if err != nil {
+		return domain.Workflow{}, interpretError(err, "workflow", domain.PrefixWorkflow.Format(id))
+	}
+	return workflowFromRow(row), nil
+}
+
+// UpdateWorkflowDraft replaces the draft (name and description when not
+// nil). With expectedRevision > 0 the update applies only to that revision:
+// KindAborted when the draft has moved on, KindNotFound when it is gone.
+func (s *Store) UpdateWorkflowDraft(ctx context.Context, w domain.Workflow, name, description *string, expectedRevision int64) (domain.Workflow, error) {
+	row, err := s.q.UpdateWorkflowDraft(ctx, s.conn(ctx), db.UpdateWorkflowDraftParams{
+		Draft: w.Draft, Settings: w.Settings, TriggerKind: w.TriggerKind, Name: name, Description: description,
+		WorkspaceID: w.WorkspaceID, ID: w.ID, ExpectedRevision: expectedRevision,
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		current, gerr := s.Workflow(ctx, w.WorkspaceID, w.ID)
+		if gerr != nil {
+			return domain.Workflow{}, gerr
+		}
+		return domain.Workflow{}, domain.Errorf(domain.KindAborted,
+			"the draft changed since revision %d (now %d): reload it and apply your edit again", expectedRevision, current.Revision)
+	}
+	if err != nil {
+		return domain.Workflow{}, err
+	}
+	return workflowFromRow(row), nil
+}
+
+// SetWorkflowStatus changes a workflow's status.
+func (s *Store) SetWorkflowStatus(ctx context.Context, workspaceID, id uuid.UUID, status domain.WorkflowStatus) (domain.Workflow, error) {
+	row, err := s.q.SetWorkflowStatus(ctx, s.conn(ctx), db.SetWorkflowStatusParams{WorkspaceID: workspaceID, ID: id, Status: string(status)})
+	if err != nil {
+		return domain.Workflow{}, interpretError(err, "workflow", domain.PrefixWorkflow.Format(id))
+	}
+	return workflowFromRow(row), nil
+}
+
+// CreateWorkflowVersion stores version v.Number (the next one) and counts it
+// on the workflow; with publish it becomes the active, running version.
+func (s *Store) CreateWorkflowVersion(ctx context.Context, v domain.WorkflowVersion, publish bool) (domain.Workflow, domain.WorkflowVersion, error) {
+	var w domain.Workflow
+	var out domain.WorkflowVersion
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		row, err := s.q.CreateWorkflowVersion(ctx, s.conn(ctx), db.CreateWorkflowVersionParams{
+			WorkspaceID: v.WorkspaceID, WorkflowID: v.WorkflowID, Number: v.Number,
+			Graph: v.Graph, Settings: v.Settings, TriggerKind: v.TriggerKind, Note: v.Note,
+		})
+		if err != nil {
+			return interpretError(err, "workflow version", fmt.Sprint(v.Number))
+		}
+		out = versionFromRow(row)
+		wrow, err := s.q.RecordWorkflowVersion(ctx, s.conn(ctx), db.RecordWorkflowVersionParams{
+			Number: v.Number, Publish: publish, WorkspaceID: v.WorkspaceID, ID: v.WorkflowID,
+		})
+		w = workflowFromRow(wrow)
+		return err
+	})
+	return w, out, err
+}
+
+// WorkflowVersion returns one version; KindNotFound if none.
+func (s *Store) WorkflowVersion(ctx context.Context, workspaceID, workflowID uuid.UUID, number int32) (domain.WorkflowVersion, error) {
+	row, err := s.q.GetWorkflowVersion(ctx, s.conn(ctx), db.GetWorkflowVersionParams{
+		WorkspaceID: workspaceID, WorkflowID: workflowID, Number: number,
+	})
+	if err != nil {
+		return domain.WorkflowVersion{}, interpretError(err, "version", fmt.Sprintf("%d of workflow %s", number, domain.PrefixWorkflow.Format(workflowID)))
+	}
+	return versionFromRow(row), nil
+}
+
+// WorkflowVersions lists versions newest first, older than beforeNumber
+// (0: from the newest).
+func (s *Store) WorkflowVersions(ctx context.Context, workspaceID, workflowID uuid.UUID, beforeNumber int32, limit int) ([]domain.WorkflowVersion, error) {
+	rows, err := s.q.ListWorkflowVersions(ctx, s.conn(ctx), db.ListWorkflowVersionsParams{
+		WorkspaceID: workspaceID, WorkflowID: workflowID, BeforeNumber: beforeNumber, PageLimit: int32(limit),
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.WorkflowVersion, len(rows))
+	for i, r := range rows {
+		out[i] = versionFromRow(r)
+	}
+	return out, nil
+}
+
+// Workflows lists a workspace's workflows matching f, in f.Sort order.
+func (s *Store) Workflows(ctx context.Context, workspaceID uuid.UUID, f domain.WorkflowFilter) ([]domain.Workflow, error) {
+	statuses := make([]string, len(f.Statuses))
+	for i, st := range f.Statuses {
+		statuses[i] = string(st)
+	}
+	pattern := ""
+	if f.NameContains != "" {
+		pattern = "%" + likeEscaper.Replace(f.NameContains) + "%"
+	}
+	var afterID uuid.UUID
+	if f.After != nil {
+		afterID = f.After.ID
+	}
+	var (
+		rows []db.Workflow
+		err  error
+	)
+	switch f.Sort {
+	case domain.SortByName:
+		var after *string
+		if f.After != nil {
+			name := strings.ToLower(f.After.Name)
+			after = &name
+		}
+		rows, err = s.q.ListWorkflowsByName(ctx, s.conn(ctx), db.ListWorkflowsByNameParams{
+			WorkspaceID: workspaceID, Statuses: statuses, TriggerKind: f.TriggerKind, NamePattern: pattern,
+			AfterName: after, AfterID: afterID, PageLimit: int32(f.Limit),
+		})
+	case domain.SortByExecutions:
+		var after *int64
+		if f.After != nil {
+			after = &f.After.ExecutionCount
+		}
+		rows, err = s.q.ListWorkflowsByExecutions(ctx, s.conn(ctx), db.ListWorkflowsByExecutionsParams{
+			WorkspaceID: workspaceID, Statuses: statuses, TriggerKind: f.TriggerKind, NamePattern: pattern,
+			AfterExecutions: after, AfterID: afterID, PageLimit: int32(f.Limit),
+		})
+	default:
+		var after *time.Time
+		if f.After != nil {
+			after = &f.After.UpdatedAt
+		}
+		rows, err = s.q.ListWorkflowsByUpdated(ctx, s.conn(ctx), db.ListWorkflowsByUpdatedParams{
+			WorkspaceID: workspaceID, Statuses: statuses, TriggerKind: f.TriggerKind, NamePattern: pattern,
+			AfterUpdated: after, AfterID: afterID, PageLimit: int32(f.Limit),
+		})
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.Workflow, len(rows))
+	for i, r := range rows {
+		out[i] = workflowFromRow(r)
+	}
+	return out, nil
+}
+
+// likeEscaper escapes ILIKE wildcards so a search matches them literally.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+func versionFromRow(r db.WorkflowVersion) domain.WorkflowVersion {
+	return domain.WorkflowVersion{
+		WorkspaceID: r.WorkspaceID, WorkflowID: r.WorkflowID, Number: r.Number, Graph: r.Graph,
+		Settings: r.Settings, TriggerKind: r.TriggerKind, Note: r.Note,
+		ExecutionCount: r.ExecutionCount, CreatedAt: r.CreatedAt,
 	}
 }

@@ -13,10 +13,15 @@ import (
 // Service manages workflow definitions.
 type Service struct {
 	store *store.Store
+	// aiConfigured tells validation whether AI nodes can run here.
+	aiConfigured bool
 }
 
-// NewService returns a Service on st.
-func NewService(st *store.Store) *Service { return &Service{store: st} }
+// NewService returns a Service on st. aiConfigured says whether an LLM
+// provider is configured (AI nodes are refused at publish without one).
+func NewService(st *store.Store, aiConfigured bool) *Service {
+	return &Service{store: st, aiConfigured: aiConfigured}
+}
 
 // Create stores a new workflow in draft status.
 func (s *Service) Create(ctx context.Context, workspaceID uuid.UUID, name, description string, draft *workflowv1.Graph, settings *workflowv1.WorkflowSettings) (domain.Workflow, error) {
@@ -44,7 +49,7 @@ func (s *Service) Get(ctx context.Context, workspaceID, id uuid.UUID) (domain.Wo
 // (KindFailedPrecondition).
 func (s *Service) Delete(ctx context.Context, workspaceID, id uuid.UUID) error {
 	return s.store.InTx(ctx, func(ctx context.Context) error {
-		w, err := s.store.Workflow(ctx, workspaceID, id)
+		w, err := s.store.WorkflowForUpdate(ctx, workspaceID, id)
 		if err != nil {
 			return err
 		}
