@@ -307,8 +307,9 @@ func TestDataDirsAreIndependent(t *testing.T) {
 	}
 }
 
-// TestRestartAfterOwnerKilled SIGKILLs a real owning process and starts the
-// cluster again, as `parley serve` would after a crash.
+// TestRestartAfterOwnerKilled checks that another process cannot start a
+// data dir in use, then SIGKILLs the owner and starts the cluster again, as
+// `parley serve` would after a crash.
 func TestRestartAfterOwnerKilled(t *testing.T) {
 	t.Parallel()
 	dir := seeded(t, t.TempDir())
@@ -339,6 +340,11 @@ func TestRestartAfterOwnerKilled(t *testing.T) {
 		_ = helper.Process.Kill()
 		_ = helper.Wait()
 		t.Fatalf("helper: %s", line)
+	}
+	// While the helper owns the data dir, another process cannot start it.
+	_, err = Start(testCtx(t), Config{DataDir: dir, Settings: testSettings})
+	if !errors.Is(err, ErrDataDirInUse) || !strings.Contains(err.Error(), fmt.Sprintf("held by pid %d", helper.Process.Pid)) {
+		t.Errorf("Start while another process owns the data dir: got %v, want ErrDataDirInUse naming pid %d", err, helper.Process.Pid)
 	}
 	if err := helper.Process.Kill(); err != nil {
 		t.Fatal(err)
@@ -376,9 +382,11 @@ func TestStartStopsOrphanedServer(t *testing.T) {
 	t.Cleanup(func() { old.kill() }) // in case the test fails before Start stops it
 
 	c := startTest(t, dir)
+	// Start saw the server exit; our reaper goroutine may still be
+	// collecting it.
 	select {
 	case <-old.done:
-	default:
+	case <-time.After(5 * time.Second):
 		t.Errorf("the orphaned server is still running after Start")
 	}
 	if got := queryString(t, connect(t, c, DefaultDatabase), "SELECT x::text FROM kept"); got != "42" {

@@ -84,6 +84,11 @@ type ValidateOptions struct {
 // graph yields trigger.missing. Validate does not modify g, and the returned
 // problems share no memory with it.
 //
+// Validate complements the buf.validate rules of graph.proto, which the API
+// applies to requests: it does not repeat their length limits, but it does
+// not rely on them either (ids, enum numbers and the counts it reasons about
+// are re-checked), so it is safe on stored and binary-decoded graphs.
+//
 // Publishing must be refused while HasErrors(Validate(...)) is true.
 func Validate(g *workflowv1.Graph, opts ValidateOptions) []*workflowv1.Problem {
 	v := newValidator(g, opts)

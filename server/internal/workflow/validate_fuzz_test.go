@@ -1,12 +1,14 @@
 package workflow
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	workflowv1 "github.com/parleyhq/parley/gen/parley/workflow/v1"
 )
@@ -54,6 +56,9 @@ func FuzzValidate(f *testing.F) {
 		}
 		f.Add(js)
 	}
+	for _, recipe := range fuzzSeedRecipes() {
+		f.Add(recipe)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		g := &workflowv1.Graph{}
 		if proto.Unmarshal(data, g) == nil {
@@ -63,7 +68,53 @@ func FuzzValidate(f *testing.F) {
 		if protojson.Unmarshal(data, g) == nil {
 			checkValidateInvariants(t, g)
 		}
+		// Random bytes rarely decode to a graph with interesting wiring, so
+		// also read them as a recipe for one built from valid configs.
+		checkValidateInvariants(t, graphFromRecipe(data))
 	})
+}
+
+// fuzzSeedRecipes are graphFromRecipe inputs: a valid one, and a loop.
+func fuzzSeedRecipes() [][]byte {
+	kind := map[protoreflect.Name]byte{}
+	for i, fd := range nodeConfigFields() {
+		kind[fd.Name()] = byte(i)
+	}
+	return [][]byte{
+		// n0 trigger -> n1 message -> n2 end
+		{2, kind["new_conversation"], kind["send_message"], kind["end"], 0, 0, 1, 1, 0, 2},
+		// n0 trigger -> n1 decision; true -> n2 message -> n1; false -> n3 end
+		{3, kind["programmatic"], kind["decision"], kind["send_message"], kind["end"], 0, 0, 1, 1, 0, 2, 1, 1, 3, 2, 0, 1},
+	}
+}
+
+// graphFromRecipe builds a graph from bytes: the first byte is the node
+// count less one (mod 24), then one byte per node picks its kind (valid config), and the rest
+// are edges of three bytes: from, port (among the node's ports plus a bogus
+// one) and to.
+func graphFromRecipe(data []byte) *workflowv1.Graph {
+	fields := nodeConfigFields()
+	next := func() int {
+		if len(data) == 0 {
+			return 0
+		}
+		b := data[0]
+		data = data[1:]
+		return int(b)
+	}
+	g := &workflowv1.Graph{}
+	count := next()%24 + 1
+	for i := range count {
+		kind := fields[next()%len(fields)].Name()
+		g.Nodes = append(g.Nodes, validNode(fmt.Sprintf("n%d", i), kind))
+	}
+	for len(data) >= 3 {
+		from := g.Nodes[next()%count]
+		ports := append(OutputPorts(from), PortSpec{Name: "bogus"})
+		port := ports[next()%len(ports)].Name
+		g.Edges = append(g.Edges, newEdge(from.GetId(), port, g.Nodes[next()%count].GetId()))
+	}
+	return g
 }
 
 func checkValidateInvariants(t *testing.T, g *workflowv1.Graph) {
@@ -78,6 +129,106 @@ func checkValidateInvariants(t *testing.T, g *workflowv1.Graph) {
 		if !slices.EqualFunc(ps, again, func(a, b *workflowv1.Problem) bool { return proto.Equal(a, b) }) {
 			t.Fatal("Validate is not deterministic")
 		}
+		if !HasErrors(ps) {
+			checkSound(t, g)
+		}
+	}
+}
+
+// checkSound re-checks the structural rules on a graph Validate accepted,
+// with deliberately different algorithms (Kahn's sort instead of Tarjan for
+// cycles, DFS instead of BFS for reachability).
+func checkSound(t *testing.T, g *workflowv1.Graph) {
+	byID := map[string]*workflowv1.Node{}
+	var triggers []string
+	for _, n := range g.GetNodes() {
+		byID[n.GetId()] = n
+		if _, ok := TriggerKindOf(n); ok {
+			triggers = append(triggers, n.GetId())
+		}
+	}
+	if len(byID) != len(g.GetNodes()) || len(triggers) != 1 {
+		t.Fatalf("accepted a graph with %d triggers or duplicate ids", len(triggers))
+	}
+	out := map[string][]string{}
+	wired := map[string]bool{}
+	for _, e := range g.GetEdges() {
+		from, to := byID[e.GetFromNode()], byID[e.GetToNode()]
+		if from == nil || to == nil || !HasOutputPort(from, e.GetFromPort()) {
+			t.Fatalf("accepted a dangling edge %v", e)
+		}
+		out[e.GetFromNode()] = append(out[e.GetFromNode()], e.GetToNode())
+		wired[e.GetFromNode()+"\x00"+NormalizePort(e.GetFromPort())] = true
+	}
+	for id, n := range byID {
+		var buttons, buttonsWired int
+		nextWired := true
+		for _, p := range OutputPorts(n) {
+			w := wired[id+"\x00"+p.Name]
+			if strings.HasPrefix(p.Name, ButtonPortPrefix) {
+				buttons++
+				if w {
+					buttonsWired++
+				}
+			}
+			if p.Required && !w {
+				if p.Name != PortNext {
+					t.Fatalf("accepted %s with port %q unwired", id, p.Name)
+				}
+				nextWired = false
+			}
+		}
+		if !nextWired && (NodeKind(n) != "button_picker" || buttons == 0 || buttons != buttonsWired) {
+			t.Fatalf("accepted %s with next unwired", id)
+		}
+	}
+	seen := map[string]bool{}
+	var visit func(string)
+	visit = func(id string) {
+		if seen[id] {
+			return
+		}
+		seen[id] = true
+		for _, to := range out[id] {
+			visit(to)
+		}
+	}
+	visit(triggers[0])
+	if len(seen) != len(byID) {
+		t.Fatalf("accepted a graph with %d of %d nodes reachable", len(seen), len(byID))
+	}
+	// Kahn's algorithm on the non-waiting subgraph: leftovers are cycles.
+	indeg := map[string]int{}
+	for id, n := range byID {
+		if !waitingKinds[NodeKind(n)] {
+			indeg[id] += 0
+			for _, to := range out[id] {
+				if !waitingKinds[NodeKind(byID[to])] {
+					indeg[to]++
+				}
+			}
+		}
+	}
+	var queue []string
+	for id, d := range indeg {
+		if d == 0 {
+			queue = append(queue, id)
+		}
+	}
+	for len(queue) > 0 {
+		id := queue[0]
+		queue = queue[1:]
+		delete(indeg, id)
+		for _, to := range out[id] {
+			if _, ok := indeg[to]; ok {
+				if indeg[to]--; indeg[to] == 0 {
+					queue = append(queue, to)
+				}
+			}
+		}
+	}
+	if len(indeg) > 0 {
+		t.Fatalf("accepted a graph with a loop without wait through %v", indeg)
 	}
 }
 
@@ -168,5 +319,19 @@ func BenchmarkParseTemplate(b *testing.B) {
 		if _, err := ParseTemplate(s); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestFuzzSeedRecipes pins what the recipe seeds build, so that the recipe
+// decoder keeps producing both accepted and rejected graphs.
+func TestFuzzSeedRecipes(t *testing.T) {
+	recipes := fuzzSeedRecipes()
+	if ps := Validate(graphFromRecipe(recipes[0]), ValidateOptions{}); len(ps) != 0 {
+		t.Errorf("recipe 0: want a valid graph, got:%s", describeProblems(ps))
+	}
+	got := problemKeys(Validate(graphFromRecipe(recipes[1]), ValidateOptions{}))
+	want := []problemKey{{CodeGraphCycleWithoutWait, "n1", ""}}
+	if !slices.Equal(got, want) {
+		t.Errorf("recipe 1: want %v, got %v", want, got)
 	}
 }
