@@ -374,7 +374,7 @@ func TestMetricsCountRequestsByProcedureAndCode(t *testing.T) {
 	}
 }
 
-func TestDeleteRefusesAPublishedWorkflowAndRemovesADraft(t *testing.T) {
+func TestDeleteRemovesADraftWorkflow(t *testing.T) {
 	b := setup(t)
 	ctx := context.Background()
 	c := b.workflows(b.all)

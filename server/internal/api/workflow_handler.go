@@ -71,6 +71,16 @@ var workflowStatusToProto = map[domain.WorkflowStatus]workflowv1.WorkflowStatus{
 	domain.WorkflowArchived: workflowv1.WorkflowStatus_WORKFLOW_STATUS_ARCHIVED,
 }
 
+// workflowStatusFromProto inverts workflowStatusToProto; requests carry
+// only defined, specified statuses (protovalidate).
+var workflowStatusFromProto = func() map[workflowv1.WorkflowStatus]domain.WorkflowStatus {
+	m := make(map[workflowv1.WorkflowStatus]domain.WorkflowStatus, len(workflowStatusToProto))
+	for d, p := range workflowStatusToProto {
+		m[p] = d
+	}
+	return m
+}()
+
 // workflowToProto converts a stored workflow; withDraft includes the graph.
 func workflowToProto(w domain.Workflow, withDraft bool) (*workflowv1.Workflow, error) {
 	settings, err := workflow.DecodeSettings(w.Settings)
@@ -125,11 +135,7 @@ func (h *WorkflowHandler) ListWorkflows(ctx context.Context, req *connect.Reques
 		Limit:        pageSize(m.GetPageSize()) + 1, // one more tells whether a next page exists
 	}
 	for _, st := range m.GetStatuses() {
-		for ds, ps := range workflowStatusToProto {
-			if ps == st {
-				f.Statuses = append(f.Statuses, ds)
-			}
-		}
+		f.Statuses = append(f.Statuses, workflowStatusFromProto[st])
 	}
 	if m.GetPageToken() != "" {
 		var page workflowPage
@@ -289,11 +295,7 @@ func (h *WorkflowHandler) ListVersions(ctx context.Context, req *connect.Request
 	}
 	ws := domain.PrincipalFrom(ctx).WorkspaceID
 	limit := pageSize(req.Msg.GetPageSize())
-	list, err := h.workflows.Versions(ctx, ws, id, before.Number, limit+1)
-	if err != nil {
-		return nil, err
-	}
-	w, err := h.workflows.Get(ctx, ws, id)
+	w, list, err := h.workflows.Versions(ctx, ws, id, before.Number, limit+1)
 	if err != nil {
 		return nil, err
 	}
@@ -318,12 +320,7 @@ func (h *WorkflowHandler) GetVersion(ctx context.Context, req *connect.Request[w
 	if err != nil {
 		return nil, err
 	}
-	ws := domain.PrincipalFrom(ctx).WorkspaceID
-	v, err := h.workflows.Version(ctx, ws, id, req.Msg.GetNumber())
-	if err != nil {
-		return nil, err
-	}
-	w, err := h.workflows.Get(ctx, ws, id)
+	w, v, err := h.workflows.Version(ctx, domain.PrincipalFrom(ctx).WorkspaceID, id, req.Msg.GetNumber())
 	if err != nil {
 		return nil, err
 	}

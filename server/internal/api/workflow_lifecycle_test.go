@@ -200,7 +200,7 @@ func TestListingFiltersSearchesSortsAndPages(t *testing.T) {
 		w := createWorkflow(t, c, fmt.Sprintf("Flow %c", 'G'-i)) // Flow G ... Flow A
 		ids = append(ids, w.GetId())
 	}
-	labelFlow, err := c.CreateWorkflow(ctx, connect.NewRequest(&workflowv1.CreateWorkflowRequest{
+	_, err := c.CreateWorkflow(ctx, connect.NewRequest(&workflowv1.CreateWorkflowRequest{
 		Name:  "VIP_tagging 100%",
 		Draft: &workflowv1.Graph{Nodes: []*workflowv1.Node{{Id: "t", Config: &workflowv1.Node_LabelAdded{LabelAdded: &workflowv1.LabelAddedTrigger{}}}}},
 	}))
@@ -258,5 +258,4 @@ func TestListingFiltersSearchesSortsAndPages(t *testing.T) {
 	}
 	_, err = c.ListWorkflows(ctx, connect.NewRequest(&workflowv1.ListWorkflowsRequest{PageToken: "garbage!"}))
 	wantCode(t, err, connect.CodeInvalidArgument)
-	_ = labelFlow
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // CreateAPIToken stores a token by the hash of its secret. Storing the same
-// secret twice is not an error: the existing token is returned (ok false),
+// secret twice is not an error: the existing token is returned with created false,
 // which makes registering a bootstrap token idempotent.
 func (s *Store) CreateAPIToken(ctx context.Context, t domain.APIToken, secretHash []byte) (token domain.APIToken, created bool, err error) {
 	row, err := s.q.CreateAPIToken(ctx, s.conn(ctx), db.CreateAPITokenParams{

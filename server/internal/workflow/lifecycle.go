@@ -27,12 +27,9 @@ type Draft struct {
 func (s *Service) UpdateDraft(ctx context.Context, workspaceID, id uuid.UUID, d Draft) (domain.Workflow, []*workflowv1.Problem, error) {
 	var out domain.Workflow
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		current, err := s.store.WorkflowForUpdate(ctx, workspaceID, id)
+		current, err := s.lockEditable(ctx, workspaceID, id)
 		if err != nil {
 			return err
-		}
-		if current.Status == domain.WorkflowArchived {
-			return errArchived(id)
 		}
 		graphJSON, err := EncodeMessage(d.Graph)
 		if err != nil {
@@ -96,12 +93,9 @@ func (s *Service) snapshot(ctx context.Context, workspaceID, id uuid.UUID, note 
 		v domain.WorkflowVersion
 	)
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		current, err := s.store.WorkflowForUpdate(ctx, workspaceID, id)
+		current, err := s.lockEditable(ctx, workspaceID, id)
 		if err != nil {
 			return err
-		}
-		if current.Status == domain.WorkflowArchived {
-			return errArchived(id)
 		}
 		if publish {
 			g, err := DecodeGraph(current.Draft)
@@ -150,8 +144,18 @@ func publishRefusal(problems []*workflowv1.Problem) string {
 	return msg
 }
 
-func errArchived(id uuid.UUID) error {
-	return domain.Errorf(domain.KindFailedPrecondition, "workflow %s is archived and read-only", domain.PrefixWorkflow.Format(id))
+// lockEditable locks a workflow's row for the rest of the transaction and
+// refuses archived workflows, which are read-only.
+func (s *Service) lockEditable(ctx context.Context, workspaceID, id uuid.UUID) (domain.Workflow, error) {
+	w, err := s.store.WorkflowForUpdate(ctx, workspaceID, id)
+	if err != nil {
+		return domain.Workflow{}, err
+	}
+	if w.Status == domain.WorkflowArchived {
+		return domain.Workflow{}, domain.Errorf(domain.KindFailedPrecondition,
+			"workflow %s is archived and read-only", domain.PrefixWorkflow.Format(id))
+	}
+	return w, nil
 }
 
 // transitions lists which statuses each lifecycle action accepts.
@@ -198,26 +202,31 @@ func (s *Service) transition(ctx context.Context, workspaceID, id uuid.UUID, to 
 	return out, err
 }
 
-// Version returns one version of a workflow.
-func (s *Service) Version(ctx context.Context, workspaceID, id uuid.UUID, number int32) (domain.WorkflowVersion, error) {
-	if _, err := s.store.Workflow(ctx, workspaceID, id); err != nil {
-		return domain.WorkflowVersion{}, err
+// Version returns one version of a workflow. It also returns the workflow, whose PublishedVersion tells whether the
+// version is the one that runs.
+func (s *Service) Version(ctx context.Context, workspaceID, id uuid.UUID, number int32) (domain.Workflow, domain.WorkflowVersion, error) {
+	w, err := s.store.Workflow(ctx, workspaceID, id)
+	if err != nil {
+		return domain.Workflow{}, domain.WorkflowVersion{}, err
 	}
-	return s.store.WorkflowVersion(ctx, workspaceID, id, number)
+	v, err := s.store.WorkflowVersion(ctx, workspaceID, id, number)
+	return w, v, err
 }
 
 // Versions lists versions newest first, before the given number (0: from
-// the newest).
-func (s *Service) Versions(ctx context.Context, workspaceID, id uuid.UUID, beforeNumber int32, limit int) ([]domain.WorkflowVersion, error) {
-	if _, err := s.store.Workflow(ctx, workspaceID, id); err != nil {
-		return nil, err
+// the newest), with the workflow they belong to.
+func (s *Service) Versions(ctx context.Context, workspaceID, id uuid.UUID, beforeNumber int32, limit int) (domain.Workflow, []domain.WorkflowVersion, error) {
+	w, err := s.store.Workflow(ctx, workspaceID, id)
+	if err != nil {
+		return domain.Workflow{}, nil, err
 	}
-	return s.store.WorkflowVersions(ctx, workspaceID, id, beforeNumber, limit)
+	vs, err := s.store.WorkflowVersions(ctx, workspaceID, id, beforeNumber, limit)
+	return w, vs, err
 }
 
 // Restore copies a version's graph and settings into the draft.
 func (s *Service) Restore(ctx context.Context, workspaceID, id uuid.UUID, number int32, expectedRevision int64) (domain.Workflow, error) {
-	v, err := s.Version(ctx, workspaceID, id, number)
+	_, v, err := s.Version(ctx, workspaceID, id, number)
 	if err != nil {
 		return domain.Workflow{}, err
 	}
