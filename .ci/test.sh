@@ -9,6 +9,9 @@ step() { printf '\n=== %s\n' "$*"; }
 step "setup (pinned npm, Python and Go tools)"
 make --no-print-directory setup
 
+step "system packages the tests drive (Debian)"
+.ci/system-packages.sh
+
 step "lint (buf lint/format/breaking, sqlc vet, go vet)"
 make --no-print-directory lint
 

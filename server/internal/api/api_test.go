@@ -43,8 +43,23 @@ type testBundle struct {
 	all string
 }
 
-func setup(t *testing.T) *testBundle {
+// setupOption changes how setup builds the server.
+type setupOption func(*setupConfig)
+
+type setupConfig struct {
+	aiConfigured bool
+}
+
+// withAI builds a server that has an LLM provider configured, so the
+// validator accepts AI nodes.
+func withAI(c *setupConfig) { c.aiConfigured = true }
+
+func setup(t *testing.T, opts ...setupOption) *testBundle {
 	t.Helper()
+	var cfg setupConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	ctx := context.Background()
 	st := pgtest.Store(t)
 	tokens := auth.NewTokens(st)
@@ -60,7 +75,7 @@ func setup(t *testing.T) *testBundle {
 		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Metrics:   api.NewMetrics(),
 		Authn:     auth.NewAuthenticator(st),
-		Workflows: workflow.NewService(st, false),
+		Workflows: workflow.NewService(st, cfg.aiConfigured),
 		Ping:      st.Ping,
 	})
 	srv := httptest.NewUnstartedServer(h)

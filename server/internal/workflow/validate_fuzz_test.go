@@ -1,4 +1,4 @@
-package workflow
+package workflow_test
 
 import (
 	"fmt"
@@ -11,30 +11,32 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	workflowv1 "github.com/parleyhq/parley/gen/parley/workflow/v1"
+	"github.com/parleyhq/parley/server/internal/workflow"
+	"github.com/parleyhq/parley/server/internal/workflow/workflowtest"
 )
 
 // fuzzSeedGraphs are valid and broken graphs whose encodings seed
 // FuzzValidate, so mutations start from realistic shapes.
 func fuzzSeedGraphs() []*workflowv1.Graph {
 	seeds := []*workflowv1.Graph{
-		allStepsGraph(),
-		chainGraph(validNode("t", "message_received"), messageNode("m")),
-		graphAroundTrigger(newNode("t", &workflowv1.ProgrammaticTrigger{}), validNode("w", "wait_for_event")),
-		graphAroundTrigger(validNode("t", "label_added"), validNode("x", "add_label")),
+		workflowtest.AllStepsGraph(),
+		workflowtest.ChainGraph(workflowtest.ValidNode("t", "message_received"), workflowtest.MessageNode("m")),
+		workflowtest.GraphAroundTrigger(workflowtest.NewNode("t", &workflowv1.ProgrammaticTrigger{}), workflowtest.ValidNode("w", "wait_for_event")),
+		workflowtest.GraphAroundTrigger(workflowtest.ValidNode("t", "label_added"), workflowtest.ValidNode("x", "add_label")),
 		{ // cycle, dangling edges, duplicate ids, empty configs
 			Nodes: []*workflowv1.Node{
-				triggerNode(), messageNode("a"), messageNode("a"), newNode("d", &workflowv1.DecisionNode{}),
-				newNode("b", &workflowv1.ButtonPickerAction{}), {Id: "x"},
+				workflowtest.TriggerNode(), workflowtest.MessageNode("a"), workflowtest.MessageNode("a"), workflowtest.NewNode("d", &workflowv1.DecisionNode{}),
+				workflowtest.NewNode("b", &workflowv1.ButtonPickerAction{}), {Id: "x"},
 			},
 			Edges: []*workflowv1.Edge{
-				newEdge("t", "", "a"), newEdge("a", "", "d"), newEdge("d", "true", "a"), newEdge("d", "false", "ghost"),
-				newEdge("b", "button:", "t"), newEdge("", "", ""),
+				workflowtest.NewEdge("t", "", "a"), workflowtest.NewEdge("a", "", "d"), workflowtest.NewEdge("d", "true", "a"), workflowtest.NewEdge("d", "false", "ghost"),
+				workflowtest.NewEdge("b", "button:", "t"), workflowtest.NewEdge("", "", ""),
 			},
 		},
 	}
-	for _, fd := range nodeConfigFields() {
-		if _, isStep := validSteps[fd.Name()]; isStep {
-			seeds = append(seeds, graphAround(validNode("s", fd.Name())))
+	for _, fd := range workflowtest.NodeConfigFields() {
+		if _, isStep := workflowtest.ValidSteps[fd.Name()]; isStep {
+			seeds = append(seeds, workflowtest.GraphAround(workflowtest.ValidNode("s", fd.Name())))
 		}
 	}
 	return seeds
@@ -77,7 +79,7 @@ func FuzzValidate(f *testing.F) {
 // fuzzSeedRecipes are graphFromRecipe inputs: a valid one, and a loop.
 func fuzzSeedRecipes() [][]byte {
 	kind := map[protoreflect.Name]byte{}
-	for i, fd := range nodeConfigFields() {
+	for i, fd := range workflowtest.NodeConfigFields() {
 		kind[fd.Name()] = byte(i)
 	}
 	return [][]byte{
@@ -93,7 +95,7 @@ func fuzzSeedRecipes() [][]byte {
 // are edges of three bytes: from, port (among the node's ports plus a bogus
 // one) and to.
 func graphFromRecipe(data []byte) *workflowv1.Graph {
-	fields := nodeConfigFields()
+	fields := workflowtest.NodeConfigFields()
 	next := func() int {
 		if len(data) == 0 {
 			return 0
@@ -106,36 +108,36 @@ func graphFromRecipe(data []byte) *workflowv1.Graph {
 	count := next()%24 + 1
 	for i := range count {
 		kind := fields[next()%len(fields)].Name()
-		g.Nodes = append(g.Nodes, validNode(fmt.Sprintf("n%d", i), kind))
+		g.Nodes = append(g.Nodes, workflowtest.ValidNode(fmt.Sprintf("n%d", i), kind))
 	}
 	for len(data) >= 3 {
 		from := g.Nodes[next()%count]
-		ports := append(OutputPorts(from), PortSpec{Name: "bogus"})
+		ports := append(workflow.OutputPorts(from), workflow.PortSpec{Name: "bogus"})
 		port := ports[next()%len(ports)].Name
-		g.Edges = append(g.Edges, newEdge(from.GetId(), port, g.Nodes[next()%count].GetId()))
+		g.Edges = append(g.Edges, workflowtest.NewEdge(from.GetId(), port, g.Nodes[next()%count].GetId()))
 	}
 	return g
 }
 
 func checkValidateInvariants(t *testing.T, g *workflowv1.Graph) {
-	for _, opts := range []ValidateOptions{{}, {AIConfigured: true}} {
-		ps := Validate(g, opts)
+	for _, opts := range []workflow.ValidateOptions{{}, {AIConfigured: true}} {
+		ps := workflow.Validate(g, opts)
 		for _, p := range ps {
 			if p.GetCode() == "" || p.GetMessage() == "" || p.GetSeverity() == workflowv1.Severity_SEVERITY_UNSPECIFIED {
 				t.Fatalf("incomplete problem: %v", p)
 			}
 		}
-		again := Validate(g, opts)
+		again := workflow.Validate(g, opts)
 		if !slices.EqualFunc(ps, again, func(a, b *workflowv1.Problem) bool { return proto.Equal(a, b) }) {
 			t.Fatal("Validate is not deterministic")
 		}
-		if !HasErrors(ps) {
+		if !workflow.HasErrors(ps) {
 			checkSound(t, g)
 		}
 	}
 }
 
-// checkSound re-checks the structural rules on a graph Validate accepted,
+// checkSound re-checks the structural rules on a graph workflow.Validate accepted,
 // with deliberately different algorithms (Kahn's sort instead of Tarjan for
 // cycles, DFS instead of BFS for reachability).
 func checkSound(t *testing.T, g *workflowv1.Graph) {
@@ -143,7 +145,7 @@ func checkSound(t *testing.T, g *workflowv1.Graph) {
 	var triggers []string
 	for _, n := range g.GetNodes() {
 		byID[n.GetId()] = n
-		if _, ok := TriggerKindOf(n); ok {
+		if _, ok := workflow.TriggerKindOf(n); ok {
 			triggers = append(triggers, n.GetId())
 		}
 	}
@@ -154,31 +156,31 @@ func checkSound(t *testing.T, g *workflowv1.Graph) {
 	wired := map[string]bool{}
 	for _, e := range g.GetEdges() {
 		from, to := byID[e.GetFromNode()], byID[e.GetToNode()]
-		if from == nil || to == nil || !HasOutputPort(from, e.GetFromPort()) {
+		if from == nil || to == nil || !workflow.HasOutputPort(from, e.GetFromPort()) {
 			t.Fatalf("accepted a dangling edge %v", e)
 		}
 		out[e.GetFromNode()] = append(out[e.GetFromNode()], e.GetToNode())
-		wired[e.GetFromNode()+"\x00"+NormalizePort(e.GetFromPort())] = true
+		wired[e.GetFromNode()+"\x00"+workflow.NormalizePort(e.GetFromPort())] = true
 	}
 	for id, n := range byID {
 		var buttons, buttonsWired int
 		nextWired := true
-		for _, p := range OutputPorts(n) {
+		for _, p := range workflow.OutputPorts(n) {
 			w := wired[id+"\x00"+p.Name]
-			if strings.HasPrefix(p.Name, ButtonPortPrefix) {
+			if strings.HasPrefix(p.Name, workflow.ButtonPortPrefix) {
 				buttons++
 				if w {
 					buttonsWired++
 				}
 			}
 			if p.Required && !w {
-				if p.Name != PortNext {
+				if p.Name != workflow.PortNext {
 					t.Fatalf("accepted %s with port %q unwired", id, p.Name)
 				}
 				nextWired = false
 			}
 		}
-		if !nextWired && (NodeKind(n) != "button_picker" || buttons == 0 || buttons != buttonsWired) {
+		if !nextWired && (workflow.NodeKind(n) != "button_picker" || buttons == 0 || buttons != buttonsWired) {
 			t.Fatalf("accepted %s with next unwired", id)
 		}
 	}
@@ -200,10 +202,10 @@ func checkSound(t *testing.T, g *workflowv1.Graph) {
 	// Kahn's algorithm on the non-waiting subgraph: leftovers are cycles.
 	indeg := map[string]int{}
 	for id, n := range byID {
-		if !waitingKinds[NodeKind(n)] {
+		if !workflow.WaitingKinds[workflow.NodeKind(n)] {
 			indeg[id] += 0
 			for _, to := range out[id] {
-				if !waitingKinds[NodeKind(byID[to])] {
+				if !workflow.WaitingKinds[workflow.NodeKind(byID[to])] {
 					indeg[to]++
 				}
 			}
@@ -232,9 +234,9 @@ func checkSound(t *testing.T, g *workflowv1.Graph) {
 	}
 }
 
-// FuzzParseTemplate checks that ParseTemplate never panics, that what it
+// FuzzParseTemplate checks that workflow.ParseTemplate never panics, that what it
 // accepts re-renders to a template with the same parts, and that
-// ParseBodyTemplate accepts everything ParseTemplate accepts, identically.
+// workflow.ParseBodyTemplate accepts everything workflow.ParseTemplate accepts, identically.
 func FuzzParseTemplate(f *testing.F) {
 	for _, s := range []string{
 		"", "plain", "Hi {{ visitor.name }}!", "{{a}}{{b}}", "{{ a }}}", "}{{ a }}{", "{{", "}}", "{{}}",
@@ -243,10 +245,10 @@ func FuzzParseTemplate(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		parts, err := ParseTemplate(s)
-		body, bodyErr := ParseBodyTemplate(s)
+		parts, err := workflow.ParseTemplate(s)
+		body, bodyErr := workflow.ParseBodyTemplate(s)
 		if err != nil {
-			te, ok := err.(*TemplateError)
+			te, ok := err.(*workflow.TemplateError)
 			if !ok || te.Offset < 0 || te.Offset >= len(s) || te.Pos < 1 {
 				t.Fatalf("bad error %#v for %q", err, s)
 			}
@@ -255,13 +257,13 @@ func FuzzParseTemplate(f *testing.F) {
 			}
 			parts = body // check the lenient parse the same way below
 		} else if bodyErr != nil || !slices.Equal(parts, body) {
-			t.Fatalf("ParseBodyTemplate(%q) = %v, %v; ParseTemplate gave %v", s, body, bodyErr, parts)
+			t.Fatalf("ParseBodyTemplate(%q) = %v, %v; workflow.ParseTemplate gave %v", s, body, bodyErr, parts)
 		}
 		var b strings.Builder
 		for i, p := range parts {
 			switch {
 			case p.Key != "" && p.Literal == "":
-				if !ValidName(p.Key) {
+				if !workflow.ValidName(p.Key) {
 					t.Fatalf("invalid key %q from %q", p.Key, s)
 				}
 				b.WriteString("{{" + p.Key + "}}")
@@ -274,7 +276,7 @@ func FuzzParseTemplate(f *testing.F) {
 				t.Fatalf("part %#v from %q sets not exactly one field", p, s)
 			}
 		}
-		again, err := parseTemplate(b.String(), err != nil)
+		again, err := workflow.ParseTemplateLenient(b.String(), err != nil)
 		if err != nil || !slices.Equal(again, parts) {
 			t.Fatalf("re-rendered %q parses to %v, %v; want %v", b.String(), again, err, parts)
 		}
@@ -284,29 +286,29 @@ func FuzzParseTemplate(f *testing.F) {
 // BenchmarkValidate validates a 50-node graph: the all-steps graph padded
 // with messages and decisions.
 func BenchmarkValidate(b *testing.B) {
-	nodes := []*workflowv1.Node{triggerNode()}
-	for _, n := range allStepsGraph().GetNodes()[1:] {
-		if len(OutputPorts(n)) > 0 {
+	nodes := []*workflowv1.Node{workflowtest.TriggerNode()}
+	for _, n := range workflowtest.AllStepsGraph().GetNodes()[1:] {
+		if len(workflow.OutputPorts(n)) > 0 {
 			nodes = append(nodes, n)
 		}
 	}
 	for i := 0; len(nodes) < 49; i++ {
 		if i%2 == 0 {
-			nodes = append(nodes, messageNode("pad"+strings.Repeat("m", i+1)))
+			nodes = append(nodes, workflowtest.MessageNode("pad"+strings.Repeat("m", i+1)))
 		} else {
-			nodes = append(nodes, validNode("pad"+strings.Repeat("d", i+1), "decision"))
+			nodes = append(nodes, workflowtest.ValidNode("pad"+strings.Repeat("d", i+1), "decision"))
 		}
 	}
-	g := chainGraph(nodes...) // adds the End node: 50
+	g := workflowtest.ChainGraph(nodes...) // adds the End node: 50
 	if len(g.GetNodes()) != 50 {
 		b.Fatalf("graph has %d nodes", len(g.GetNodes()))
 	}
-	if ps := Validate(g, ValidateOptions{AIConfigured: true}); len(ps) != 0 {
-		b.Fatalf("benchmark graph is not valid:%s", describeProblems(ps))
+	if ps := workflow.Validate(g, workflow.ValidateOptions{AIConfigured: true}); len(ps) != 0 {
+		b.Fatalf("benchmark graph is not valid:%s", workflowtest.DescribeProblems(ps))
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		Validate(g, ValidateOptions{AIConfigured: true})
+		workflow.Validate(g, workflow.ValidateOptions{AIConfigured: true})
 	}
 }
 
@@ -316,7 +318,7 @@ func BenchmarkParseTemplate(b *testing.B) {
 	b.SetBytes(int64(len(s)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := ParseTemplate(s); err != nil {
+		if _, err := workflow.ParseTemplate(s); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -326,11 +328,11 @@ func BenchmarkParseTemplate(b *testing.B) {
 // decoder keeps producing both accepted and rejected graphs.
 func TestFuzzSeedRecipes(t *testing.T) {
 	recipes := fuzzSeedRecipes()
-	if ps := Validate(graphFromRecipe(recipes[0]), ValidateOptions{}); len(ps) != 0 {
-		t.Errorf("recipe 0: want a valid graph, got:%s", describeProblems(ps))
+	if ps := workflow.Validate(graphFromRecipe(recipes[0]), workflow.ValidateOptions{}); len(ps) != 0 {
+		t.Errorf("recipe 0: want a valid graph, got:%s", workflowtest.DescribeProblems(ps))
 	}
-	got := problemKeys(Validate(graphFromRecipe(recipes[1]), ValidateOptions{}))
-	want := []problemKey{{CodeGraphCycleWithoutWait, "n1", ""}}
+	got := workflowtest.ProblemKeys(workflow.Validate(graphFromRecipe(recipes[1]), workflow.ValidateOptions{}))
+	want := []workflowtest.ProblemKey{workflowtest.Key(workflow.CodeGraphCycleWithoutWait, "n1", "")}
 	if !slices.Equal(got, want) {
 		t.Errorf("recipe 1: want %v, got %v", want, got)
 	}

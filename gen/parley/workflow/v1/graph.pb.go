@@ -682,6 +682,12 @@ func (HttpMethod) EnumDescriptor() ([]byte, []int) {
 // integrations wired by edges. Edges leave a node through a named output port:
 // "next" for most nodes, "true"/"false" for decisions, "timeout" for waits,
 // "error" for fetch API and webhooks.
+//
+// The fields of a graph carry only size limits as request rules. Whether a
+// graph is correct (ids, settings, wiring, ranges) is the validator's job:
+// a half-finished draft can always be saved, and its problems come back from
+// UpdateDraft and ValidateWorkflow with the node and field to show them on.
+// Publishing refuses a graph with errors.
 type Graph struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Nodes         []*Node                `protobuf:"bytes,1,rep,name=nodes,proto3" json:"nodes,omitempty"`
@@ -4195,13 +4201,13 @@ const file_parley_workflow_v1_graph_proto_rawDesc = "" +
 	"\x05edges\x18\x02 \x03(\v2\x18.parley.workflow.v1.EdgeB\t\xbaH\x06\x92\x01\x03\x10\xd0\x0fR\x05edges\"&\n" +
 	"\bPosition\x12\f\n" +
 	"\x01x\x18\x01 \x01(\x01R\x01x\x12\f\n" +
-	"\x01y\x18\x02 \x01(\x01R\x01y\"x\n" +
-	"\x04Edge\x12&\n" +
-	"\tfrom_node\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\bfromNode\x12$\n" +
-	"\tfrom_port\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\bfromPort\x12\"\n" +
-	"\ato_node\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06toNode\"\xcb\x1d\n" +
-	"\x04Node\x12,\n" +
-	"\x02id\x18\x01 \x01(\tB\x1c\xbaH\x19r\x172\x15^[A-Za-z0-9_-]{1,64}$R\x02id\x128\n" +
+	"\x01y\x18\x02 \x01(\x01R\x01y\"t\n" +
+	"\x04Edge\x12$\n" +
+	"\tfrom_node\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\bfromNode\x12$\n" +
+	"\tfrom_port\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\bfromPort\x12 \n" +
+	"\ato_node\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\x06toNode\"\xaf\x1d\n" +
+	"\x04Node\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\x02id\x128\n" +
 	"\bposition\x18\x02 \x01(\v2\x1c.parley.workflow.v1.PositionR\bposition\x12\x1e\n" +
 	"\x05label\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x05label\x12W\n" +
 	"\x10new_conversation\x18\n" +
@@ -4256,17 +4262,17 @@ const file_parley_workflow_v1_graph_proto_rawDesc = "" +
 	"\x0ewait_for_event\x18R \x01(\v2$.parley.workflow.v1.WaitForEventNodeH\x00R\fwaitForEvent\x12K\n" +
 	"\rstop_workflow\x18S \x01(\v2$.parley.workflow.v1.StopWorkflowNodeH\x00R\fstopWorkflow\x12/\n" +
 	"\x03end\x18T \x01(\v2\x1b.parley.workflow.v1.EndNodeH\x00R\x03end\x12?\n" +
-	"\tfetch_api\x18d \x01(\v2 .parley.workflow.v1.FetchApiNodeH\x00R\bfetchApiB\x0f\n" +
-	"\x06config\x12\x05\xbaH\x02\b\x01\"k\n" +
-	"\bDuration\x12#\n" +
-	"\x06amount\x18\x01 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xa0\x8d\x06(\x00R\x06amount\x12:\n" +
-	"\x04unit\x18\x02 \x01(\x0e2\x1c.parley.workflow.v1.TimeUnitB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04unit\"\x18\n" +
+	"\tfetch_api\x18d \x01(\v2 .parley.workflow.v1.FetchApiNodeH\x00R\bfetchApiB\b\n" +
+	"\x06config\"T\n" +
+	"\bDuration\x12\x16\n" +
+	"\x06amount\x18\x01 \x01(\x05R\x06amount\x120\n" +
+	"\x04unit\x18\x02 \x01(\x0e2\x1c.parley.workflow.v1.TimeUnitR\x04unit\"\x18\n" +
 	"\x16NewConversationTrigger\"\x13\n" +
 	"\x11NewSessionTrigger\"M\n" +
 	"\x16MessageReceivedTrigger\x123\n" +
-	"\x05match\x18\x01 \x01(\v2\x1d.parley.workflow.v1.TextMatchR\x05match\"\x96\x01\n" +
-	"\tTextMatch\x12B\n" +
-	"\boperator\x18\x01 \x01(\x0e2\x1c.parley.workflow.v1.OperatorB\b\xbaH\x05\x82\x01\x02\x10\x01R\boperator\x12\x1e\n" +
+	"\x05match\x18\x01 \x01(\v2\x1d.parley.workflow.v1.TextMatchR\x05match\"\x8c\x01\n" +
+	"\tTextMatch\x128\n" +
+	"\boperator\x18\x01 \x01(\x0e2\x1c.parley.workflow.v1.OperatorR\boperator\x12\x1e\n" +
 	"\x05value\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\x05value\x12%\n" +
 	"\x0ecase_sensitive\x18\x03 \x01(\bR\rcaseSensitive\"7\n" +
 	"\x15ButtonAnsweredTrigger\x12\x1e\n" +
@@ -4280,16 +4286,13 @@ const file_parley_workflow_v1_graph_proto_rawDesc = "" +
 	"operatorId\"\x1b\n" +
 	"\x19ConversationOpenedTrigger\"\x1d\n" +
 	"\x1bConversationResolvedTrigger\"\x1c\n" +
-	"\x1aConversationStarredTrigger\"=\n" +
-	"\x11LabelAddedTrigger\x12(\n" +
-	"\x06labels\x18\x01 \x03(\tB\x10\xbaH\r\x92\x01\n" +
-	"\x102\"\x06r\x04\x10\x01\x18@R\x06labels\"?\n" +
-	"\x13LabelRemovedTrigger\x12(\n" +
-	"\x06labels\x18\x01 \x03(\tB\x10\xbaH\r\x92\x01\n" +
-	"\x102\"\x06r\x04\x10\x01\x18@R\x06labels\"E\n" +
-	"\x15SegmentUpdatedTrigger\x12,\n" +
-	"\bsegments\x18\x01 \x03(\tB\x10\xbaH\r\x92\x01\n" +
-	"\x102\"\x06r\x04\x10\x01\x18@R\bsegments\"5\n" +
+	"\x1aConversationStarredTrigger\";\n" +
+	"\x11LabelAddedTrigger\x12&\n" +
+	"\x06labels\x18\x01 \x03(\tB\x0e\xbaH\v\x92\x01\b\x102\"\x04r\x02\x18@R\x06labels\"=\n" +
+	"\x13LabelRemovedTrigger\x12&\n" +
+	"\x06labels\x18\x01 \x03(\tB\x0e\xbaH\v\x92\x01\b\x102\"\x04r\x02\x18@R\x06labels\"C\n" +
+	"\x15SegmentUpdatedTrigger\x12*\n" +
+	"\bsegments\x18\x01 \x03(\tB\x0e\xbaH\v\x92\x01\b\x102\"\x04r\x02\x18@R\bsegments\"5\n" +
 	"\x18CustomDataUpdatedTrigger\x12\x19\n" +
 	"\x03key\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\x03key\"\x14\n" +
 	"\x12LeadCreatedTrigger\"8\n" +
@@ -4297,38 +4300,35 @@ const file_parley_workflow_v1_graph_proto_rawDesc = "" +
 	"\x05stage\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\x05stage\"\x15\n" +
 	"\x13ProgrammaticTrigger\"1\n" +
 	"\x11SendMessageAction\x12\x1c\n" +
-	"\x04text\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\x90NR\x04text\"\x96\x01\n" +
+	"\x04text\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\x90NR\x04text\"\x9b\x01\n" +
 	"\x12ButtonPickerAction\x12\x1c\n" +
-	"\x04text\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\x90NR\x04text\x12=\n" +
-	"\abuttons\x18\x02 \x03(\v2\x19.parley.session.v1.ButtonB\b\xbaH\x05\x92\x01\x02\x10\x14R\abuttons\x12#\n" +
-	"\bvariable\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\bvariable\"\xbd\x01\n" +
+	"\x04text\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\x90NR\x04text\x12B\n" +
+	"\abuttons\x18\x02 \x03(\v2\x19.parley.session.v1.ButtonB\r\xbaH\n" +
+	"\x92\x01\a\x10d\"\x03\xd8\x01\x03R\abuttons\x12#\n" +
+	"\bvariable\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\bvariable\"\xb3\x01\n" +
 	"\x10FieldInputAction\x12\x1c\n" +
-	"\x04text\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\x90NR\x04text\x12:\n" +
-	"\x04kind\x18\x02 \x01(\x0e2\x1c.parley.session.v1.InputKindB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04kind\x12*\n" +
+	"\x04text\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\x90NR\x04text\x120\n" +
+	"\x04kind\x18\x02 \x01(\x0e2\x1c.parley.session.v1.InputKindR\x04kind\x12*\n" +
 	"\vplaceholder\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vplaceholder\x12#\n" +
 	"\bvariable\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18@R\bvariable\"1\n" +
 	"\x11PrivateNoteAction\x12\x1c\n" +
-	"\x04text\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\x90NR\x04text\"\xd1\x01\n" +
+	"\x04text\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\x90NR\x04text\"\xbd\x01\n" +
 	"\rSetDataAction\x12\x19\n" +
 	"\x03key\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\x03key\x12\x1e\n" +
-	"\x05value\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x90NR\x05value\x12=\n" +
-	"\x05scope\x18\x03 \x01(\x0e2\x1d.parley.workflow.v1.DataScopeB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05scope\x12F\n" +
+	"\x05value\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x90NR\x05value\x123\n" +
+	"\x05scope\x18\x03 \x01(\x0e2\x1d.parley.workflow.v1.DataScopeR\x05scope\x12<\n" +
 	"\n" +
-	"value_type\x18\x04 \x01(\x0e2\x1d.parley.workflow.v1.ValueTypeB\b\xbaH\x05\x82\x01\x02\x10\x01R\tvalueType\":\n" +
-	"\x0eAddLabelAction\x12(\n" +
-	"\x06labels\x18\x01 \x03(\tB\x10\xbaH\r\x92\x01\n" +
-	"\x102\"\x06r\x04\x10\x01\x18@R\x06labels\"=\n" +
-	"\x11RemoveLabelAction\x12(\n" +
-	"\x06labels\x18\x01 \x03(\tB\x10\xbaH\r\x92\x01\n" +
-	"\x102\"\x06r\x04\x10\x01\x18@R\x06labels\"@\n" +
-	"\x10AddSegmentAction\x12,\n" +
-	"\bsegments\x18\x01 \x03(\tB\x10\xbaH\r\x92\x01\n" +
-	"\x102\"\x06r\x04\x10\x01\x18@R\bsegments\"C\n" +
-	"\x13RemoveSegmentAction\x12,\n" +
-	"\bsegments\x18\x01 \x03(\tB\x10\xbaH\r\x92\x01\n" +
-	"\x102\"\x06r\x04\x10\x01\x18@R\bsegments\"z\n" +
-	"\x10AssignUserAction\x12<\n" +
-	"\x04mode\x18\x01 \x01(\x0e2\x1e.parley.workflow.v1.AssignModeB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04mode\x12(\n" +
+	"value_type\x18\x04 \x01(\x0e2\x1d.parley.workflow.v1.ValueTypeR\tvalueType\"8\n" +
+	"\x0eAddLabelAction\x12&\n" +
+	"\x06labels\x18\x01 \x03(\tB\x0e\xbaH\v\x92\x01\b\x102\"\x04r\x02\x18@R\x06labels\";\n" +
+	"\x11RemoveLabelAction\x12&\n" +
+	"\x06labels\x18\x01 \x03(\tB\x0e\xbaH\v\x92\x01\b\x102\"\x04r\x02\x18@R\x06labels\">\n" +
+	"\x10AddSegmentAction\x12*\n" +
+	"\bsegments\x18\x01 \x03(\tB\x0e\xbaH\v\x92\x01\b\x102\"\x04r\x02\x18@R\bsegments\"A\n" +
+	"\x13RemoveSegmentAction\x12*\n" +
+	"\bsegments\x18\x01 \x03(\tB\x0e\xbaH\v\x92\x01\b\x102\"\x04r\x02\x18@R\bsegments\"p\n" +
+	"\x10AssignUserAction\x122\n" +
+	"\x04mode\x18\x01 \x01(\x0e2\x1e.parley.workflow.v1.AssignModeR\x04mode\x12(\n" +
 	"\voperator_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18<R\n" +
 	"operatorId\"8\n" +
 	"\x0eAssignAiAction\x12&\n" +
@@ -4340,18 +4340,17 @@ const file_parley_workflow_v1_graph_proto_rawDesc = "" +
 	"\x16OpenConversationAction\"\x1b\n" +
 	"\x19ResolveConversationAction\"\x18\n" +
 	"\x16StarConversationAction\"\x1a\n" +
-	"\x18UnstarConversationAction\"s\n" +
+	"\x18UnstarConversationAction\"j\n" +
 	"\x15ChangeLeadStageAction\x12\x1d\n" +
-	"\x05stage\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\x05stage\x12;\n" +
-	"\x15expected_amount_minor\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\x13expectedAmountMinor\"\x99\x01\n" +
+	"\x05stage\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\x05stage\x122\n" +
+	"\x15expected_amount_minor\x18\x02 \x01(\x03R\x13expectedAmountMinor\"\x99\x01\n" +
 	"\x16SendNotificationAction\x12+\n" +
 	"\foperator_ids\x18\x01 \x03(\tB\b\xbaH\x05\x92\x01\x02\x102R\voperatorIds\x12\x1e\n" +
 	"\x05title\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x05title\x12\x1c\n" +
 	"\x04body\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x88'R\x04body\x12\x14\n" +
-	"\x05email\x18\x04 \x01(\bR\x05email\"K\n" +
-	"\x06Header\x12!\n" +
-	"\x04name\x18\x01 \x01(\tB\r\xbaH\n" +
-	"r\b\x10\x01\x18\xc8\x01\xc0\x01\x01R\x04name\x12\x1e\n" +
+	"\x05email\x18\x04 \x01(\bR\x05email\"F\n" +
+	"\x06Header\x12\x1c\n" +
+	"\x04name\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x04name\x12\x1e\n" +
 	"\x05value\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xa0\x1fR\x05value\"\x8e\x01\n" +
 	"\x11SendWebhookAction\x12\x1a\n" +
 	"\x03url\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x03url\x12>\n" +
@@ -4360,32 +4359,32 @@ const file_parley_workflow_v1_graph_proto_rawDesc = "" +
 	"\x12AiExtractionAction\x12 \n" +
 	"\x06labels\x18\x01 \x03(\tB\b\xbaH\x05\x92\x01\x02\x102R\x06labels\x126\n" +
 	"\x12sentiment_variable\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x11sentimentVariable\x12E\n" +
-	"\x06fields\x18\x03 \x03(\v2#.parley.workflow.v1.ExtractionFieldB\b\xbaH\x05\x92\x01\x02\x10\x1eR\x06fields\"\x95\x01\n" +
+	"\x06fields\x18\x03 \x03(\v2#.parley.workflow.v1.ExtractionFieldB\b\xbaH\x05\x92\x01\x02\x10\x1eR\x06fields\"\x8b\x01\n" +
 	"\x0fExtractionField\x12\x19\n" +
 	"\x03key\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\x03key\x12*\n" +
-	"\vdescription\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\vdescription\x12;\n" +
-	"\x04type\x18\x03 \x01(\x0e2\x1d.parley.workflow.v1.ValueTypeB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04type\"\xd8\x01\n" +
+	"\vdescription\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\vdescription\x121\n" +
+	"\x04type\x18\x03 \x01(\x0e2\x1d.parley.workflow.v1.ValueTypeR\x04type\"\xd8\x01\n" +
 	"\x11CustomSkillAction\x12\x1b\n" +
 	"\x04name\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18dR\x04name\x12*\n" +
 	"\vdescription\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\vdescription\x12\x1a\n" +
 	"\x03url\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x03url\x12,\n" +
 	"\finput_schema\x18\x04 \x01(\tB\t\xbaH\x06r\x04\x18\xa0\x9c\x01R\vinputSchema\x120\n" +
-	"\x0foutput_variable\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18@R\x0eoutputVariable\"\xfe\x01\n" +
-	"\tCondition\x12B\n" +
-	"\x05field\x18\x01 \x01(\x0e2\".parley.workflow.v1.ConditionFieldB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05field\x12\x19\n" +
-	"\x03key\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x03key\x12B\n" +
-	"\boperator\x18\x03 \x01(\x0e2\x1c.parley.workflow.v1.OperatorB\b\xbaH\x05\x82\x01\x02\x10\x01R\boperator\x12'\n" +
+	"\x0foutput_variable\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18@R\x0eoutputVariable\"\xea\x01\n" +
+	"\tCondition\x128\n" +
+	"\x05field\x18\x01 \x01(\x0e2\".parley.workflow.v1.ConditionFieldR\x05field\x12\x19\n" +
+	"\x03key\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x03key\x128\n" +
+	"\boperator\x18\x03 \x01(\x0e2\x1c.parley.workflow.v1.OperatorR\boperator\x12'\n" +
 	"\x06values\x18\x04 \x03(\tB\x0f\xbaH\f\x92\x01\t\x10d\"\x05r\x03\x18\xe8\aR\x06values\x12%\n" +
-	"\x0ecase_sensitive\x18\x05 \x01(\bR\rcaseSensitive\"\x92\x01\n" +
-	"\fDecisionNode\x129\n" +
-	"\x05match\x18\x01 \x01(\x0e2\x19.parley.workflow.v1.MatchB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05match\x12G\n" +
+	"\x0ecase_sensitive\x18\x05 \x01(\bR\rcaseSensitive\"\x88\x01\n" +
+	"\fDecisionNode\x12/\n" +
+	"\x05match\x18\x01 \x01(\x0e2\x19.parley.workflow.v1.MatchR\x05match\x12G\n" +
 	"\n" +
 	"conditions\x18\x02 \x03(\v2\x1d.parley.workflow.v1.ConditionB\b\xbaH\x05\x92\x01\x02\x102R\n" +
 	"conditions\"E\n" +
 	"\tDelayNode\x128\n" +
-	"\bduration\x18\x01 \x01(\v2\x1c.parley.workflow.v1.DurationR\bduration\"\xe7\x01\n" +
-	"\x10WaitForEventNode\x12=\n" +
-	"\x05event\x18\x01 \x01(\x0e2\x1d.parley.workflow.v1.WaitEventB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05event\x126\n" +
+	"\bduration\x18\x01 \x01(\v2\x1c.parley.workflow.v1.DurationR\bduration\"\xdd\x01\n" +
+	"\x10WaitForEventNode\x123\n" +
+	"\x05event\x18\x01 \x01(\x0e2\x1d.parley.workflow.v1.WaitEventR\x05event\x126\n" +
 	"\atimeout\x18\x02 \x01(\v2\x1c.parley.workflow.v1.DurationR\atimeout\x12#\n" +
 	"\bvariable\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\bvariable\x127\n" +
 	"\x18cancel_on_operator_reply\x18\x04 \x01(\bR\x15cancelOnOperatorReply\"L\n" +
@@ -4394,16 +4393,15 @@ const file_parley_workflow_v1_graph_proto_rawDesc = "" +
 	"\aEndNode\"T\n" +
 	"\x0fResponseMapping\x12\x1c\n" +
 	"\x04path\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x04path\x12#\n" +
-	"\bvariable\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\bvariable\"\xa4\x03\n" +
-	"\fFetchApiNode\x12@\n" +
-	"\x06method\x18\x01 \x01(\x0e2\x1e.parley.workflow.v1.HttpMethodB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06method\x12\x1a\n" +
+	"\bvariable\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\bvariable\"\x82\x03\n" +
+	"\fFetchApiNode\x126\n" +
+	"\x06method\x18\x01 \x01(\x0e2\x1e.parley.workflow.v1.HttpMethodR\x06method\x12\x1a\n" +
 	"\x03url\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x03url\x12>\n" +
 	"\aheaders\x18\x03 \x03(\v2\x1a.parley.workflow.v1.HeaderB\b\xbaH\x05\x92\x01\x02\x10\x1eR\aheaders\x12\x1d\n" +
-	"\x04body\x18\x04 \x01(\tB\t\xbaH\x06r\x04\x18\xa0\x8d\x06R\x04body\x12*\n" +
+	"\x04body\x18\x04 \x01(\tB\t\xbaH\x06r\x04\x18\xa0\x8d\x06R\x04body\x12\x1d\n" +
 	"\n" +
-	"timeout_ms\x18\x05 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xe0\xd4\x03(\x00R\ttimeoutMs\x12*\n" +
-	"\vmax_retries\x18\x06 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\n" +
-	"(\x00R\n" +
+	"timeout_ms\x18\x05 \x01(\x05R\ttimeoutMs\x12\x1f\n" +
+	"\vmax_retries\x18\x06 \x01(\x05R\n" +
 	"maxRetries\x124\n" +
 	"\x11response_variable\x18\a \x01(\tB\a\xbaH\x04r\x02\x18@R\x10responseVariable\x12I\n" +
 	"\bmappings\x18\b \x03(\v2#.parley.workflow.v1.ResponseMappingB\b\xbaH\x05\x92\x01\x02\x102R\bmappings*\xfb\x04\n" +
