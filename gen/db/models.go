@@ -21,6 +21,57 @@ type ApiToken struct {
 	RevokedAt   *time.Time
 }
 
+type Operator struct {
+	WorkspaceID    uuid.UUID
+	ID             uuid.UUID
+	Name           string
+	Email          string
+	Available      bool
+	LastAssignedAt *time.Time
+	CreatedAt      time.Time
+}
+
+type Session struct {
+	WorkspaceID        uuid.UUID
+	ID                 uuid.UUID
+	Channel            string
+	Status             string
+	Starred            bool
+	AssigneeOperatorID *uuid.UUID
+	AssigneePersonaID  *uuid.UUID
+	Labels             []string
+	Segments           []string
+	Data               []byte
+	VisitorName        string
+	VisitorEmail       string
+	VisitorPhone       string
+	LeadStage          *string
+	LeadAmountMinor    int64
+	LeadCreatedAt      *time.Time
+	Agent              []byte
+	LastSequence       int64
+	MessageCount       int64
+	TokenHash          []byte
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+	LastMessageAt      *time.Time
+}
+
+type SessionEvent struct {
+	WorkspaceID uuid.UUID
+	SessionID   uuid.UUID
+	Sequence    int64
+	ID          int64
+	Xid         int64
+	Kind        string
+	Actor       string
+	OperatorID  *uuid.UUID
+	CauseRunID  *uuid.UUID
+	ReplyTo     *int64
+	Payload     []byte
+	CreatedAt   time.Time
+}
+
 type Workflow struct {
 	WorkspaceID      uuid.UUID
 	ID               uuid.UUID

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	"connectrpc.com/connect"
@@ -28,14 +29,16 @@ import (
 	"github.com/parleyhq/parley/server/internal/auth"
 	"github.com/parleyhq/parley/server/internal/domain"
 	"github.com/parleyhq/parley/server/internal/pgtest"
+	"github.com/parleyhq/parley/server/internal/session"
 	"github.com/parleyhq/parley/server/internal/store"
 	"github.com/parleyhq/parley/server/internal/workflow"
 )
 
 type testBundle struct {
-	store  *store.Store
-	tokens *auth.Tokens
-	url    string
+	store    *store.Store
+	tokens   *auth.Tokens
+	sessions *session.Service
+	url      string
 	// h2c speaks cleartext HTTP/2, as gRPC needs.
 	h2c *http.Client
 	ws  domain.Workspace
@@ -48,6 +51,7 @@ type setupOption func(*setupConfig)
 
 type setupConfig struct {
 	aiConfigured bool
+	heartbeat    time.Duration
 }
 
 // withAI builds a server that has an LLM provider configured, so the
@@ -71,11 +75,19 @@ func setup(t *testing.T, opts ...setupOption) *testBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sessions := session.NewService(st, session.HubOptions{Heartbeat: cfg.heartbeat})
+	hubCtx, stopHub := context.WithCancel(context.Background())
+	hubDone := make(chan struct{})
+	go func() { defer close(hubDone); sessions.Hub().Run(hubCtx) }()
+	t.Cleanup(func() { stopHub(); <-hubDone })
+	authn := auth.NewAuthenticator(st)
+	authn.SetSessionTokenResolver(sessions)
 	h := api.NewHandler(api.Deps{
 		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Metrics:   api.NewMetrics(),
-		Authn:     auth.NewAuthenticator(st),
+		Authn:     authn,
 		Workflows: workflow.NewService(st, cfg.aiConfigured),
+		Sessions:  sessions,
 		Ping:      st.Ping,
 	})
 	srv := httptest.NewUnstartedServer(h)
@@ -91,7 +103,7 @@ func setup(t *testing.T, opts ...setupOption) *testBundle {
 		TLSClientConfig: &tls.Config{},
 		DialContext:     (&net.Dialer{}).DialContext,
 	}}
-	return &testBundle{store: st, tokens: tokens, url: srv.URL, h2c: h2c, ws: ws, all: all}
+	return &testBundle{store: st, tokens: tokens, sessions: sessions, url: srv.URL, h2c: h2c, ws: ws, all: all}
 }
 
 // bearer returns a client option that sends the token.

@@ -16,6 +16,7 @@ import (
 	"github.com/parleyhq/parley/gen/parley/session/v1/sessionv1connect"
 	"github.com/parleyhq/parley/gen/parley/workflow/v1/workflowv1connect"
 	"github.com/parleyhq/parley/server/internal/auth"
+	"github.com/parleyhq/parley/server/internal/session"
 	"github.com/parleyhq/parley/server/internal/workflow"
 )
 
@@ -28,6 +29,7 @@ type Deps struct {
 	Metrics   *Metrics
 	Authn     *auth.Authenticator
 	Workflows *workflow.Service
+	Sessions  *session.Service
 	// PublicURL is the base URL clients reach the server at.
 	PublicURL string
 	// Ping reports whether the server can serve (database reachable); it
@@ -67,7 +69,7 @@ func NewHandler(d Deps) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(workflowv1connect.NewWorkflowServiceHandler(&WorkflowHandler{workflows: d.Workflows, publicURL: d.PublicURL}, opts...))
 	mux.Handle(agentv1connect.NewAgentServiceHandler(&AgentHandler{}, opts...))
-	mux.Handle(sessionv1connect.NewSessionServiceHandler(&SessionHandler{}, opts...))
+	mux.Handle(sessionv1connect.NewSessionServiceHandler(&SessionHandler{sessions: d.Sessions}, opts...))
 
 	mux.Handle(grpchealth.NewHandler(&healthChecker{ping: d.Ping}))
 	reflector := grpcreflect.NewStaticReflector(append([]string{grpchealth.HealthV1ServiceName}, ServiceNames...)...)

@@ -21,6 +21,8 @@ type Config struct {
 	LogFormat       string
 	BootstrapToken  string
 	ShutdownTimeout time.Duration
+	// Heartbeat is how often idle event streams get a heartbeat.
+	Heartbeat time.Duration
 	// PublicURL is the base URL clients use to reach the server (snippets,
 	// demo page); empty means http://<Addr>.
 	PublicURL string
@@ -34,6 +36,7 @@ func defaultConfig() Config {
 		LogLevel:        "info",
 		LogFormat:       "text",
 		ShutdownTimeout: 15 * time.Second,
+		Heartbeat:       15 * time.Second,
 	}
 }
 
@@ -56,12 +59,18 @@ func bindFlags(fs *flag.FlagSet, cfg *Config, getenv envOf) {
 	str(&cfg.LogFormat, "log-format", "PARLEY_LOG_FORMAT", "text or json")
 	str(&cfg.PublicURL, "public-url", "PARLEY_PUBLIC_URL", "base URL clients use to reach this server (default http://<addr>)")
 	cfg.BootstrapToken = getenv("PARLEY_BOOTSTRAP_TOKEN")
-	if v := getenv("PARLEY_SHUTDOWN_TIMEOUT"); v != "" {
+	duration(fs, getenv, &cfg.ShutdownTimeout, "shutdown-timeout", "PARLEY_SHUTDOWN_TIMEOUT", "how long to wait for requests to finish on SIGTERM")
+	duration(fs, getenv, &cfg.Heartbeat, "heartbeat", "PARLEY_HEARTBEAT", "how often idle event streams get a heartbeat")
+}
+
+// duration binds a duration flag seeded from the environment.
+func duration(fs *flag.FlagSet, getenv envOf, p *time.Duration, name, env, usage string) {
+	if v := getenv(env); v != "" {
 		if d, err := time.ParseDuration(v); err == nil {
-			cfg.ShutdownTimeout = d
+			*p = d
 		}
 	}
-	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "how long to wait for requests to finish on SIGTERM (env PARLEY_SHUTDOWN_TIMEOUT)")
+	fs.DurationVar(p, name, *p, usage+" (env "+env+")")
 }
 
 // validate checks the configuration and says what is wrong with it.
@@ -84,6 +93,9 @@ func (c *Config) validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("--shutdown-timeout: must be positive"))
+	}
+	if c.Heartbeat < 100*time.Millisecond {
+		errs = append(errs, errors.New("--heartbeat: must be at least 100ms"))
 	}
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
 		errs = append(errs, fmt.Errorf("--public-url %q: must start with http:// or https://", c.PublicURL))

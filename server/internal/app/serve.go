@@ -15,6 +15,7 @@ import (
 	"github.com/parleyhq/parley/server/internal/api"
 	"github.com/parleyhq/parley/server/internal/auth"
 	"github.com/parleyhq/parley/server/internal/domain"
+	"github.com/parleyhq/parley/server/internal/session"
 	"github.com/parleyhq/parley/server/internal/workflow"
 )
 
@@ -46,11 +47,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 
+	sessions := session.NewService(db.Store, session.HubOptions{Heartbeat: cfg.Heartbeat, Log: log})
+	go sessions.Hub().Run(ctx)
+	authn := auth.NewAuthenticator(db.Store)
+	authn.SetSessionTokenResolver(sessions)
 	handler := api.NewHandler(api.Deps{
 		Log:       log,
 		Metrics:   api.NewMetrics(),
-		Authn:     auth.NewAuthenticator(db.Store),
+		Authn:     authn,
 		Workflows: workflow.NewService(db.Store, false),
+		Sessions:  sessions,
 		PublicURL: cfg.publicURL(ln.Addr()),
 		Ping:      db.Ping,
 	})

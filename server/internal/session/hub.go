@@ -1,0 +1,429 @@
+package session
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	sessionv1 "github.com/parleyhq/parley/gen/parley/session/v1"
+	"github.com/parleyhq/parley/server/internal/domain"
+	"github.com/parleyhq/parley/server/internal/store"
+)
+
+// notifyChannel is the PostgreSQL channel the session_events trigger
+// notifies on (see migration 0003).
+const notifyChannel = "parley_session_events"
+
+// HubOptions tune the fan-out.
+type HubOptions struct {
+	// Heartbeat is how often an idle stream gets a heartbeat; 0 means 15 s.
+	Heartbeat time.Duration
+	// Resync is how often every open session feed re-reads the log even
+	// without a notification; 0 means the heartbeat interval.
+	Resync time.Duration
+	// WorkspacePoll is how often workspace feeds re-read: their events
+	// become readable only when older transactions end, which sends no
+	// notification. 0 means 250 ms.
+	WorkspacePoll time.Duration
+	Log           *slog.Logger
+}
+
+// Hub fans events out to the streams of this process. One PostgreSQL LISTEN
+// wakes it when any replica commits an event; per session (and per
+// workspace) one feed reads the new events once and every subscriber of it
+// takes them from memory.
+type Hub struct {
+	store *store.Store
+	opts  HubOptions
+	// ctx bounds the feeds' reads; set by Run.
+	ctx context.Context
+
+	mu         sync.Mutex
+	sessions   map[uuid.UUID]*feed[int64]
+	workspaces map[uuid.UUID]*feed[domain.WorkspaceCursor]
+}
+
+func newHub(st *store.Store, opts HubOptions) *Hub {
+	if opts.Heartbeat <= 0 {
+		opts.Heartbeat = 15 * time.Second
+	}
+	if opts.Resync <= 0 {
+		opts.Resync = opts.Heartbeat
+	}
+	if opts.WorkspacePoll <= 0 {
+		opts.WorkspacePoll = 250 * time.Millisecond
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Hub{
+		store: st, opts: opts, ctx: context.Background(),
+		sessions: map[uuid.UUID]*feed[int64]{}, workspaces: map[uuid.UUID]*feed[domain.WorkspaceCursor]{},
+	}
+}
+
+// Run listens for events committed by any replica until ctx ends.
+func (h *Hub) Run(ctx context.Context) {
+	h.mu.Lock()
+	h.ctx = ctx
+	h.mu.Unlock()
+	go h.poll(ctx, h.opts.Resync, func() { h.pokeSessions(nil) })
+	go h.poll(ctx, h.opts.WorkspacePoll, func() { h.pokeWorkspaces(nil) })
+	h.store.Listen(ctx, notifyChannel, h.notified, func() {
+		h.pokeSessions(nil)
+		h.pokeWorkspaces(nil)
+	})
+}
+
+func (h *Hub) poll(ctx context.Context, every time.Duration, fn func()) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			fn()
+		}
+	}
+}
+
+// notified handles "<workspace> <session> <sequence>".
+func (h *Hub) notified(payload string) {
+	parts := strings.Fields(payload)
+	if len(parts) != 3 {
+		return
+	}
+	ws, err1 := uuid.Parse(parts[0])
+	sess, err2 := uuid.Parse(parts[1])
+	if err1 != nil || err2 != nil {
+		return
+	}
+	if _, err := strconv.ParseInt(parts[2], 10, 64); err != nil {
+		return
+	}
+	h.pokeSessions(&sess)
+	h.pokeWorkspaces(&ws)
+}
+
+// pokeSessions wakes the feed of one session, or of all when id is nil.
+func (h *Hub) pokeSessions(id *uuid.UUID) {
+	h.mu.Lock()
+	var feeds []*feed[int64]
+	if id != nil {
+		if f := h.sessions[*id]; f != nil {
+			feeds = append(feeds, f)
+		}
+	} else {
+		for _, f := range h.sessions {
+			feeds = append(feeds, f)
+		}
+	}
+	h.mu.Unlock()
+	for _, f := range feeds {
+		f.poke()
+	}
+}
+
+func (h *Hub) pokeWorkspaces(id *uuid.UUID) {
+	h.mu.Lock()
+	var feeds []*feed[domain.WorkspaceCursor]
+	if id != nil {
+		if f := h.workspaces[*id]; f != nil {
+			feeds = append(feeds, f)
+		}
+	} else {
+		for _, f := range h.workspaces {
+			feeds = append(feeds, f)
+		}
+	}
+	h.mu.Unlock()
+	for _, f := range feeds {
+		f.poke()
+	}
+}
+
+// Heartbeat is a stream's sign of life: the time and the newest position.
+type Heartbeat[C any] struct {
+	Time time.Time
+	Head C
+}
+
+// FollowSession streams a session's events after a sequence: first the
+// ones the caller missed, then live ones as they commit, calling onEvent in
+// sequence order with no gap and no repeat, and onHeartbeat when the stream
+// is idle. It returns when ctx ends or a callback fails.
+func (h *Hub) FollowSession(ctx context.Context, workspaceID, id uuid.UUID, after int64,
+	onEvent func(*sessionv1.SessionEvent) error, onHeartbeat func(Heartbeat[int64]) error,
+) error {
+	h.mu.Lock()
+	f := h.sessions[id]
+	if f == nil {
+		f = newFeed(h, sessionSource(h.store, workspaceID, id), func(a, b int64) bool { return a < b })
+		h.sessions[id] = f
+	}
+	f.refs++
+	h.mu.Unlock()
+	defer h.release(func() {
+		if f.refs--; f.refs == 0 {
+			delete(h.sessions, id)
+		}
+	})
+	return f.follow(ctx, after, func(e entry[int64]) error { return onEvent(e.ev) }, onHeartbeat, h.opts.Heartbeat)
+}
+
+// FollowWorkspace is FollowSession for every event of a workspace, after a
+// cursor; the zero cursor means from the beginning of the log.
+func (h *Hub) FollowWorkspace(ctx context.Context, workspaceID uuid.UUID, after domain.WorkspaceCursor,
+	onEvent func(domain.WorkspaceCursor, *sessionv1.SessionEvent) error, onHeartbeat func(Heartbeat[domain.WorkspaceCursor]) error,
+) error {
+	h.mu.Lock()
+	f := h.workspaces[workspaceID]
+	if f == nil {
+		f = newFeed(h, workspaceSource(h.store, workspaceID), func(a, b domain.WorkspaceCursor) bool {
+			return a.Xid < b.Xid || (a.Xid == b.Xid && a.ID < b.ID)
+		})
+		h.workspaces[workspaceID] = f
+	}
+	f.refs++
+	h.mu.Unlock()
+	defer h.release(func() {
+		if f.refs--; f.refs == 0 {
+			delete(h.workspaces, workspaceID)
+		}
+	})
+	return f.follow(ctx, after, func(e entry[domain.WorkspaceCursor]) error { return onEvent(e.cursor, e.ev) }, onHeartbeat, h.opts.Heartbeat)
+}
+
+// WorkspaceHead is the cursor of the newest event a workspace stream can
+// deliver now: following from it streams only what comes next.
+func (h *Hub) WorkspaceHead(ctx context.Context, workspaceID uuid.UUID) (domain.WorkspaceCursor, error) {
+	return h.store.WorkspaceEventsHead(ctx, workspaceID)
+}
+
+func (h *Hub) release(fn func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	fn()
+}
+
+func (h *Hub) runContext() context.Context {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.ctx
+}
+
+// source reads a log: its head, and entries after a cursor.
+type source[C comparable] struct {
+	head  func(ctx context.Context) (C, error)
+	after func(ctx context.Context, after C, limit int) ([]entry[C], error)
+}
+
+type entry[C comparable] struct {
+	cursor C
+	ev     *sessionv1.SessionEvent
+}
+
+func sessionSource(st *store.Store, workspaceID, id uuid.UUID) source[int64] {
+	return source[int64]{
+		head: func(ctx context.Context) (int64, error) { return st.SessionLastSequence(ctx, workspaceID, id) },
+		after: func(ctx context.Context, after int64, limit int) ([]entry[int64], error) {
+			stored, err := st.SessionEvents(ctx, workspaceID, id, after, limit)
+			return readEntries(stored, err, func(e domain.SessionEvent) int64 { return e.Sequence })
+		},
+	}
+}
+
+func workspaceSource(st *store.Store, workspaceID uuid.UUID) source[domain.WorkspaceCursor] {
+	return source[domain.WorkspaceCursor]{
+		head: func(ctx context.Context) (domain.WorkspaceCursor, error) {
+			return st.WorkspaceEventsHead(ctx, workspaceID)
+		},
+		after: func(ctx context.Context, after domain.WorkspaceCursor, limit int) ([]entry[domain.WorkspaceCursor], error) {
+			stored, err := st.WorkspaceEvents(ctx, workspaceID, after, limit)
+			return readEntries(stored, err, func(e domain.SessionEvent) domain.WorkspaceCursor {
+				return domain.WorkspaceCursor{Xid: e.Xid, ID: e.ID}
+			})
+		},
+	}
+}
+
+// readEntries decodes stored events into entries with their cursors.
+func readEntries[C comparable](stored []domain.SessionEvent, err error, cursor func(domain.SessionEvent) C) ([]entry[C], error) {
+	if err != nil {
+		return nil, err
+	}
+	out := make([]entry[C], len(stored))
+	for i, e := range stored {
+		ev, err := DecodeEvent(e)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = entry[C]{cursor: cursor(e), ev: ev}
+	}
+	return out, nil
+}
+
+// pageSize bounds each read of a log.
+const pageSize = 500
+
+// windowSize is how many recent entries a feed keeps for its subscribers.
+const windowSize = 1024
+
+// feed is one log (a session's, or a workspace's) followed by this process.
+// It reads new entries once per wake-up and keeps the most recent ones, so
+// its subscribers take them from memory; a subscriber further behind reads
+// the log itself.
+type feed[C comparable] struct {
+	hub  *Hub
+	src  source[C]
+	less func(a, b C) bool
+	refs int // guarded by hub.mu
+
+	mu sync.Mutex
+	// ready: head and base are known.
+	ready bool
+	// window holds consecutive entries after base, the last one at head.
+	base, head C
+	window     []entry[C]
+	// changed is closed (and replaced) whenever the window moves.
+	changed          chan struct{}
+	reading, pending bool
+}
+
+func newFeed[C comparable](h *Hub, src source[C], less func(a, b C) bool) *feed[C] {
+	f := &feed[C]{hub: h, src: src, less: less, changed: make(chan struct{})}
+	f.poke()
+	return f
+}
+
+// poke makes the feed read new entries: now, or right after the read in
+// progress.
+func (f *feed[C]) poke() {
+	f.mu.Lock()
+	if f.reading {
+		f.pending = true
+		f.mu.Unlock()
+		return
+	}
+	f.reading = true
+	f.mu.Unlock()
+	go f.read()
+}
+
+func (f *feed[C]) read() {
+	ctx := f.hub.runContext()
+	for {
+		f.mu.Lock()
+		f.pending = false
+		ready, head := f.ready, f.head
+		f.mu.Unlock()
+
+		var (
+			got []entry[C]
+			err error
+		)
+		if !ready {
+			head, err = f.src.head(ctx)
+		} else {
+			got, err = f.src.after(ctx, head, pageSize)
+		}
+
+		f.mu.Lock()
+		if err != nil {
+			f.hub.opts.Log.Warn("reading session events", "error", err)
+			f.reading = false // the next poke or resync retries
+			f.mu.Unlock()
+			return
+		}
+		moved := !ready || len(got) > 0
+		if !ready {
+			f.ready, f.base, f.head = true, head, head
+		}
+		f.window = append(f.window, got...)
+		if len(got) > 0 {
+			f.head = got[len(got)-1].cursor
+		}
+		if over := len(f.window) - windowSize; over > 0 {
+			f.base = f.window[over-1].cursor
+			f.window = append([]entry[C](nil), f.window[over:]...)
+		}
+		if moved {
+			close(f.changed)
+			f.changed = make(chan struct{})
+		}
+		again := f.pending || !ready || len(got) == pageSize
+		if !again {
+			f.reading = false
+		}
+		f.mu.Unlock()
+		if !again {
+			return
+		}
+	}
+}
+
+// since returns the window's entries after c, and a channel closed when the
+// window next moves. ok is false when the feed cannot answer from memory:
+// not ready yet, or c is before the window.
+func (f *feed[C]) since(c C) (out []entry[C], changed <-chan struct{}, head C, ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.ready || f.less(c, f.base) {
+		return nil, f.changed, f.head, f.ready
+	}
+	for i, e := range f.window {
+		if f.less(c, e.cursor) {
+			return append([]entry[C](nil), f.window[i:]...), f.changed, f.head, true
+		}
+	}
+	return nil, f.changed, f.head, true
+}
+
+func (f *feed[C]) follow(ctx context.Context, cursor C, onEntry func(entry[C]) error, onHeartbeat func(Heartbeat[C]) error, every time.Duration) error {
+	beat := time.NewTicker(every)
+	defer beat.Stop()
+	for {
+		got, changed, head, ok := f.since(cursor)
+		if !ok && f.isReady() {
+			// Behind the window: read the log itself.
+			var err error
+			if got, err = f.src.after(ctx, cursor, pageSize); err != nil {
+				return err
+			}
+		}
+		for _, e := range got {
+			if err := onEntry(e); err != nil {
+				return err
+			}
+			cursor = e.cursor
+		}
+		if len(got) > 0 {
+			beat.Reset(every)
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-changed:
+		case <-beat.C:
+			if f.less(head, cursor) {
+				head = cursor
+			}
+			if err := onHeartbeat(Heartbeat[C]{Time: time.Now(), Head: head}); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (f *feed[C]) isReady() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.ready
+}

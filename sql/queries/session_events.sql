@@ -1,0 +1,47 @@
+-- name: InsertSessionEvent :one
+INSERT INTO session_events (workspace_id, session_id, sequence, kind, actor, operator_id, cause_run_id, reply_to, payload)
+VALUES (@workspace_id, @session_id, @sequence, @kind, @actor, @operator_id, @cause_run_id, @reply_to, @payload)
+RETURNING *;
+
+-- name: GetSessionEvent :one
+SELECT * FROM session_events
+WHERE workspace_id = @workspace_id AND session_id = @session_id AND sequence = @sequence;
+
+-- name: ListSessionEvents :many
+SELECT * FROM session_events
+WHERE workspace_id = @workspace_id AND session_id = @session_id AND sequence > @after_sequence
+ORDER BY sequence
+LIMIT @page_limit;
+
+-- name: ListWorkspaceEvents :many
+-- The workspace's events after a cursor, in (xid, id) order, and only those
+-- written by transactions older than every transaction still running: a
+-- transaction that commits later always sorts after what this returns, so a
+-- reader resuming from the last cursor misses nothing.
+SELECT * FROM session_events
+WHERE workspace_id = @workspace_id
+  AND (xid, id) > (@after_xid::bigint, @after_id::bigint)
+  AND xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+ORDER BY xid, id
+LIMIT @page_limit;
+
+-- name: WorkspaceEventsHead :one
+-- The cursor of the newest event a workspace stream can deliver now.
+SELECT xid, id FROM session_events
+WHERE workspace_id = @workspace_id
+  AND xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+ORDER BY xid DESC, id DESC
+LIMIT 1;
+
+-- name: SessionEventAnswered :one
+-- Whether a button picker or input request already has its answer.
+SELECT EXISTS (
+    SELECT 1 FROM session_events
+    WHERE workspace_id = @workspace_id AND session_id = @session_id AND reply_to = @reply_to
+);
+
+-- name: SessionHasVisitorMessage :one
+SELECT EXISTS (
+    SELECT 1 FROM session_events
+    WHERE workspace_id = @workspace_id AND session_id = @session_id AND kind = 'message' AND actor = 'visitor'
+);
