@@ -106,16 +106,43 @@ func setup(t *testing.T, opts ...setupOption) *testBundle {
 	return &testBundle{store: st, tokens: tokens, sessions: sessions, url: srv.URL, h2c: h2c, ws: ws, all: all}
 }
 
-// bearer returns a client option that sends the token.
+// bearer returns a client option that sends the token on unary and
+// streaming calls.
 func bearer(token string) connect.ClientOption {
-	return connect.WithInterceptors(connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
-		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-			if token != "" {
-				req.Header().Set("Authorization", "Bearer "+token)
-			}
-			return next(ctx, req)
+	return connect.WithInterceptors(bearerInterceptor(token))
+}
+
+type bearerInterceptor string
+
+func (b bearerInterceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
+	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+		if b != "" {
+			req.Header().Set("Authorization", "Bearer "+string(b))
 		}
-	}))
+		return next(ctx, req)
+	}
+}
+
+func (b bearerInterceptor) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
+	return func(ctx context.Context, spec connect.Spec) connect.StreamingClientConn {
+		conn := next(ctx, spec)
+		if b != "" {
+			conn.RequestHeader().Set("Authorization", "Bearer "+string(b))
+		}
+		return conn
+	}
+}
+
+func (b bearerInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+	return next
+}
+
+// msg is the message of a response, nil when the call failed.
+func msg[T any](r *connect.Response[T]) *T {
+	if r == nil {
+		return nil
+	}
+	return r.Msg
 }
 
 func (b *testBundle) workflows(token string, opts ...connect.ClientOption) workflowv1connect.WorkflowServiceClient {

@@ -253,15 +253,20 @@ func (h *SessionHandler) Subscribe(ctx context.Context, req *connect.Request[ses
 	if after := req.Msg.GetAfterSequence(); after > s.LastSequence {
 		return domain.Invalid("after_sequence", "is past the newest event of the session (%d)", s.LastSequence)
 	}
+	heartbeat := func(hb session.Heartbeat[int64]) error {
+		return stream.Send(&sessionv1.SubscribeResponse{Item: &sessionv1.SubscribeResponse_Heartbeat{Heartbeat: &sessionv1.Heartbeat{
+			Time: timestamppb.New(hb.Time), LastSequence: hb.Head,
+		}}})
+	}
+	// The stream opens with a heartbeat: the client learns it is connected
+	// (and the head of the log) without waiting for an event.
+	if err := heartbeat(session.Heartbeat[int64]{Time: time.Now(), Head: s.LastSequence}); err != nil {
+		return err
+	}
 	return h.sessions.Hub().FollowSession(ctx, p.WorkspaceID, id, req.Msg.GetAfterSequence(),
 		func(ev *sessionv1.SessionEvent) error {
 			return stream.Send(&sessionv1.SubscribeResponse{Item: &sessionv1.SubscribeResponse_Event{Event: ev}})
-		},
-		func(hb session.Heartbeat[int64]) error {
-			return stream.Send(&sessionv1.SubscribeResponse{Item: &sessionv1.SubscribeResponse_Heartbeat{Heartbeat: &sessionv1.Heartbeat{
-				Time: timestamppb.New(hb.Time), LastSequence: hb.Head,
-			}}})
-		})
+		}, heartbeat)
 }
 
 func (h *SessionHandler) SubscribeWorkspace(ctx context.Context, req *connect.Request[sessionv1.SubscribeWorkspaceRequest], stream *connect.ServerStream[sessionv1.SubscribeWorkspaceResponse]) error {
@@ -278,17 +283,20 @@ func (h *SessionHandler) SubscribeWorkspace(ctx context.Context, req *connect.Re
 			return err
 		}
 	}
+	heartbeat := func(hb session.Heartbeat[domain.WorkspaceCursor]) error {
+		return stream.Send(&sessionv1.SubscribeWorkspaceResponse{Item: &sessionv1.SubscribeWorkspaceResponse_Heartbeat{
+			Heartbeat: &sessionv1.Heartbeat{Time: timestamppb.New(hb.Time)},
+		}})
+	}
+	if err := heartbeat(session.Heartbeat[domain.WorkspaceCursor]{Time: time.Now(), Head: from}); err != nil {
+		return err
+	}
 	return h.sessions.Hub().FollowWorkspace(ctx, p.WorkspaceID, from,
 		func(c domain.WorkspaceCursor, ev *sessionv1.SessionEvent) error {
 			return stream.Send(&sessionv1.SubscribeWorkspaceResponse{Item: &sessionv1.SubscribeWorkspaceResponse_Event{
 				Event: &sessionv1.WorkspaceEvent{Cursor: encodeWorkspaceCursor(c), Event: ev},
 			}})
-		},
-		func(hb session.Heartbeat[domain.WorkspaceCursor]) error {
-			return stream.Send(&sessionv1.SubscribeWorkspaceResponse{Item: &sessionv1.SubscribeWorkspaceResponse_Heartbeat{
-				Heartbeat: &sessionv1.Heartbeat{Time: timestamppb.New(hb.Time)},
-			}})
-		})
+		}, heartbeat)
 }
 
 // Workspace cursors are opaque to clients: base64url of "<xid>.<id>".

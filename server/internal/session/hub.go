@@ -369,29 +369,31 @@ func (f *feed[C]) read() {
 }
 
 // since returns the window's entries after c, and a channel closed when the
-// window next moves. ok is false when the feed cannot answer from memory:
-// not ready yet, or c is before the window.
-func (f *feed[C]) since(c C) (out []entry[C], changed <-chan struct{}, head C, ok bool) {
+// window next moves. behind is true when c is before the window: the caller
+// must read the log itself. Before the feed is ready it returns nothing.
+func (f *feed[C]) since(c C) (out []entry[C], changed <-chan struct{}, head C, behind bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if !f.ready || f.less(c, f.base) {
-		return nil, f.changed, f.head, f.ready
+	if !f.ready {
+		return nil, f.changed, f.head, false
+	}
+	if f.less(c, f.base) {
+		return nil, f.changed, f.head, true
 	}
 	for i, e := range f.window {
 		if f.less(c, e.cursor) {
-			return append([]entry[C](nil), f.window[i:]...), f.changed, f.head, true
+			return append([]entry[C](nil), f.window[i:]...), f.changed, f.head, false
 		}
 	}
-	return nil, f.changed, f.head, true
+	return nil, f.changed, f.head, false
 }
 
 func (f *feed[C]) follow(ctx context.Context, cursor C, onEntry func(entry[C]) error, onHeartbeat func(Heartbeat[C]) error, every time.Duration) error {
 	beat := time.NewTicker(every)
 	defer beat.Stop()
 	for {
-		got, changed, head, ok := f.since(cursor)
-		if !ok && f.isReady() {
-			// Behind the window: read the log itself.
+		got, changed, head, behind := f.since(cursor)
+		if behind {
 			var err error
 			if got, err = f.src.after(ctx, cursor, pageSize); err != nil {
 				return err
@@ -420,10 +422,4 @@ func (f *feed[C]) follow(ctx context.Context, cursor C, onEntry func(entry[C]) e
 			}
 		}
 	}
-}
-
-func (f *feed[C]) isReady() bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.ready
 }

@@ -115,10 +115,12 @@ type SessionServiceClient interface {
 	// session with variables.
 	RunWorkflow(context.Context, *connect.Request[v1.RunWorkflowRequest]) (*connect.Response[v1.RunWorkflowResponse], error)
 	// Streams a session's events after a sequence number: first the ones the
-	// caller missed, then live ones, with periodic heartbeats.
+	// caller missed, then live ones, with periodic heartbeats. The stream opens
+	// with a heartbeat carrying the session's newest sequence, so a client
+	// knows it is connected before any event arrives.
 	Subscribe(context.Context, *connect.Request[v1.SubscribeRequest]) (*connect.ServerStreamForClient[v1.SubscribeResponse], error)
 	// Streams every event of the workspace after a cursor (operator consoles,
-	// notifications).
+	// notifications). It opens with a heartbeat, like Subscribe.
 	SubscribeWorkspace(context.Context, *connect.Request[v1.SubscribeWorkspaceRequest]) (*connect.ServerStreamForClient[v1.SubscribeWorkspaceResponse], error)
 	CreateOperator(context.Context, *connect.Request[v1.CreateOperatorRequest]) (*connect.Response[v1.CreateOperatorResponse], error)
 	ListOperators(context.Context, *connect.Request[v1.ListOperatorsRequest]) (*connect.Response[v1.ListOperatorsResponse], error)
@@ -401,10 +403,12 @@ type SessionServiceHandler interface {
 	// session with variables.
 	RunWorkflow(context.Context, *connect.Request[v1.RunWorkflowRequest]) (*connect.Response[v1.RunWorkflowResponse], error)
 	// Streams a session's events after a sequence number: first the ones the
-	// caller missed, then live ones, with periodic heartbeats.
+	// caller missed, then live ones, with periodic heartbeats. The stream opens
+	// with a heartbeat carrying the session's newest sequence, so a client
+	// knows it is connected before any event arrives.
 	Subscribe(context.Context, *connect.Request[v1.SubscribeRequest], *connect.ServerStream[v1.SubscribeResponse]) error
 	// Streams every event of the workspace after a cursor (operator consoles,
-	// notifications).
+	// notifications). It opens with a heartbeat, like Subscribe.
 	SubscribeWorkspace(context.Context, *connect.Request[v1.SubscribeWorkspaceRequest], *connect.ServerStream[v1.SubscribeWorkspaceResponse]) error
 	CreateOperator(context.Context, *connect.Request[v1.CreateOperatorRequest]) (*connect.Response[v1.CreateOperatorResponse], error)
 	ListOperators(context.Context, *connect.Request[v1.ListOperatorsRequest]) (*connect.Response[v1.ListOperatorsResponse], error)

@@ -100,14 +100,16 @@ class SessionService(Protocol):
     def subscribe(self, request: SubscribeRequest, ctx: RequestContext[SubscribeRequest, SubscribeResponse], /) -> AsyncIterator[SubscribeResponse]:
         """
         Streams a session's events after a sequence number: first the ones the
-        caller missed, then live ones, with periodic heartbeats.
+        caller missed, then live ones, with periodic heartbeats. The stream opens
+        with a heartbeat carrying the session's newest sequence, so a client
+        knows it is connected before any event arrives.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     def subscribe_workspace(self, request: SubscribeWorkspaceRequest, ctx: RequestContext[SubscribeWorkspaceRequest, SubscribeWorkspaceResponse], /) -> AsyncIterator[SubscribeWorkspaceResponse]:
         """
         Streams every event of the workspace after a cursor (operator consoles,
-        notifications).
+        notifications). It opens with a heartbeat, like Subscribe.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -693,7 +695,9 @@ class SessionServiceClient(ConnectClient):
     ) -> AsyncIterator[SubscribeResponse]:
         """
         Streams a session's events after a sequence number: first the ones the
-        caller missed, then live ones, with periodic heartbeats.
+        caller missed, then live ones, with periodic heartbeats. The stream opens
+        with a heartbeat carrying the session's newest sequence, so a client
+        knows it is connected before any event arrives.
         """
         return self.execute_server_stream(
             request=request,
@@ -717,7 +721,7 @@ class SessionServiceClient(ConnectClient):
     ) -> AsyncIterator[SubscribeWorkspaceResponse]:
         """
         Streams every event of the workspace after a cursor (operator consoles,
-        notifications).
+        notifications). It opens with a heartbeat, like Subscribe.
         """
         return self.execute_server_stream(
             request=request,
@@ -858,14 +862,16 @@ class SessionServiceSync(Protocol):
     def subscribe(self, request: SubscribeRequest, ctx: RequestContext[SubscribeRequest, SubscribeResponse], /) -> Iterator[SubscribeResponse]:
         """
         Streams a session's events after a sequence number: first the ones the
-        caller missed, then live ones, with periodic heartbeats.
+        caller missed, then live ones, with periodic heartbeats. The stream opens
+        with a heartbeat carrying the session's newest sequence, so a client
+        knows it is connected before any event arrives.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     def subscribe_workspace(self, request: SubscribeWorkspaceRequest, ctx: RequestContext[SubscribeWorkspaceRequest, SubscribeWorkspaceResponse], /) -> Iterator[SubscribeWorkspaceResponse]:
         """
         Streams every event of the workspace after a cursor (operator consoles,
-        notifications).
+        notifications). It opens with a heartbeat, like Subscribe.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -1449,7 +1455,9 @@ class SessionServiceClientSync(ConnectClientSync):
     ) -> Iterator[SubscribeResponse]:
         """
         Streams a session's events after a sequence number: first the ones the
-        caller missed, then live ones, with periodic heartbeats.
+        caller missed, then live ones, with periodic heartbeats. The stream opens
+        with a heartbeat carrying the session's newest sequence, so a client
+        knows it is connected before any event arrives.
         """
         return self.execute_server_stream(
             request=request,
@@ -1473,7 +1481,7 @@ class SessionServiceClientSync(ConnectClientSync):
     ) -> Iterator[SubscribeWorkspaceResponse]:
         """
         Streams every event of the workspace after a cursor (operator consoles,
-        notifications).
+        notifications). It opens with a heartbeat, like Subscribe.
         """
         return self.execute_server_stream(
             request=request,

@@ -2161,7 +2161,9 @@ export const SessionService: GenService<{
   },
   /**
    * Streams a session's events after a sequence number: first the ones the
-   * caller missed, then live ones, with periodic heartbeats.
+   * caller missed, then live ones, with periodic heartbeats. The stream opens
+   * with a heartbeat carrying the session's newest sequence, so a client
+   * knows it is connected before any event arrives.
    *
    * @generated from rpc parley.session.v1.SessionService.Subscribe
    */
@@ -2172,7 +2174,7 @@ export const SessionService: GenService<{
   },
   /**
    * Streams every event of the workspace after a cursor (operator consoles,
-   * notifications).
+   * notifications). It opens with a heartbeat, like Subscribe.
    *
    * @generated from rpc parley.session.v1.SessionService.SubscribeWorkspace
    */
