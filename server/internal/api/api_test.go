@@ -58,7 +58,7 @@ type setupConfig struct {
 // validator accepts AI nodes.
 func withAI(c *setupConfig) { c.aiConfigured = true }
 
-func setup(t *testing.T, opts ...setupOption) *testBundle {
+func setup(t testing.TB, opts ...setupOption) *testBundle {
 	t.Helper()
 	var cfg setupConfig
 	for _, o := range opts {

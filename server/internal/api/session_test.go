@@ -30,7 +30,7 @@ func (b *testBundle) sessionClient(token string) sessionv1connect.SessionService
 
 // widgetSession opens a session the way a browser widget does: with the
 // workspace's public key and no token. It returns the session and its token.
-func (b *testBundle) widgetSession(t *testing.T) (*sessionv1.Session, string) {
+func (b *testBundle) widgetSession(t testing.TB) (*sessionv1.Session, string) {
 	t.Helper()
 	res, err := b.sessionClient("").CreateSession(context.Background(), connect.NewRequest(&sessionv1.CreateSessionRequest{
 		PublicKey: b.ws.PublicKey, Visitor: &sessionv1.Visitor{Name: "Ada"},
@@ -491,7 +491,7 @@ type receiver struct {
 	done   chan error
 }
 
-func subscribe(ctx context.Context, t *testing.T, c sessionv1connect.SessionServiceClient, id string, after int64) *receiver {
+func subscribe(ctx context.Context, t testing.TB, c sessionv1connect.SessionServiceClient, id string, after int64) *receiver {
 	t.Helper()
 	ctx, cancel := context.WithCancel(ctx)
 	t.Cleanup(cancel) // before the server closes: it waits for open streams
@@ -516,21 +516,35 @@ func subscribe(ctx context.Context, t *testing.T, c sessionv1connect.SessionServ
 	return r
 }
 
-// waitFor waits until the receiver holds n events.
-func (r *receiver) waitFor(t *testing.T, n int) []*sessionv1.SessionEvent {
+// waitFor waits until the receiver holds n events, and fails if it holds
+// more.
+func (r *receiver) waitFor(t testing.TB, n int) []*sessionv1.SessionEvent {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	r.waitUntilCount(t, n)
+	r.mu.Lock()
+	got := slices.Clone(r.events)
+	r.mu.Unlock()
+	if len(got) != n {
+		t.Fatalf("received %d events, want %d", len(got), n)
+	}
+	return got
+}
+
+// waitUntilCount waits until r holds at least n events.
+func (r *receiver) waitUntilCount(t testing.TB, n int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		r.mu.Lock()
-		got := slices.Clone(r.events)
+		got := len(r.events)
 		r.mu.Unlock()
-		if len(got) >= n || time.Now().After(deadline) {
-			if len(got) != n {
-				t.Fatalf("received %d events, want %d", len(got), n)
-			}
-			return got
+		if got >= n {
+			return
 		}
-		time.Sleep(5 * time.Millisecond)
+		if time.Now().After(deadline) {
+			t.Fatalf("received %d events, want %d", got, n)
+		}
+		time.Sleep(50 * time.Microsecond)
 	}
 }
 
