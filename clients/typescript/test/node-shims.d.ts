@@ -6,7 +6,7 @@ declare const process: { env: Record<string, string | undefined> };
 
 declare module "node:test" {
   interface TestContext {
-    diagnostic(message: string): void;
+    after(fn: () => void | Promise<void>): void;
   }
   type TestFn = (t: TestContext) => void | Promise<void>;
   export default function test(name: string, options: { timeout?: number }, fn: TestFn): Promise<void>;
@@ -16,7 +16,6 @@ declare module "node:assert/strict" {
   const assert: {
     ok(value: unknown, message?: string): asserts value;
     equal<T>(actual: unknown, expected: T, message?: string): asserts actual is T;
-    deepEqual<T>(actual: unknown, expected: T, message?: string): asserts actual is T;
     rejects(fn: () => Promise<unknown>, check: (err: unknown) => boolean, message?: string): Promise<void>;
     fail(message: string): never;
   };

@@ -34,6 +34,8 @@ func TestEnumNamesRoundTrip(t *testing.T) {
 		map[protoreflect.EnumNumber]string{1: "open", 2: "resolved"})
 	check(sessionv1.Actor_ACTOR_UNSPECIFIED, func(s string) protoreflect.Enum { return session.ParseEnum(sessionv1.Actor_ACTOR_UNSPECIFIED, s) },
 		map[protoreflect.EnumNumber]string{1: "visitor", 2: "operator", 3: "bot"})
-	check(sessionv1.InputKind_INPUT_KIND_UNSPECIFIED, func(s string) protoreflect.Enum { return session.ParseEnum(sessionv1.InputKind_INPUT_KIND_UNSPECIFIED, s) },
+	check(sessionv1.InputKind_INPUT_KIND_UNSPECIFIED, func(s string) protoreflect.Enum {
+		return session.ParseEnum(sessionv1.InputKind_INPUT_KIND_UNSPECIFIED, s)
+	},
 		map[protoreflect.EnumNumber]string{2: "email"})
 }
