@@ -21,6 +21,18 @@ type ApiToken struct {
 	RevokedAt   *time.Time
 }
 
+type Article struct {
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+	Title       string
+	Body        string
+	Language    interface{}
+	Tags        []string
+	Search      interface{}
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
 type Operator struct {
 	WorkspaceID    uuid.UUID
 	ID             uuid.UUID
@@ -29,6 +41,16 @@ type Operator struct {
 	Available      bool
 	LastAssignedAt *time.Time
 	CreatedAt      time.Time
+}
+
+type Persona struct {
+	WorkspaceID  uuid.UUID
+	ID           uuid.UUID
+	Name         string
+	Instructions string
+	Tone         string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 type Session struct {

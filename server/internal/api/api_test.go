@@ -25,6 +25,7 @@ import (
 	"github.com/parleyhq/parley/gen/parley/session/v1/sessionv1connect"
 	workflowv1 "github.com/parleyhq/parley/gen/parley/workflow/v1"
 	"github.com/parleyhq/parley/gen/parley/workflow/v1/workflowv1connect"
+	"github.com/parleyhq/parley/server/internal/agent"
 	"github.com/parleyhq/parley/server/internal/api"
 	"github.com/parleyhq/parley/server/internal/auth"
 	"github.com/parleyhq/parley/server/internal/domain"
@@ -88,6 +89,7 @@ func setup(t testing.TB, opts ...setupOption) *testBundle {
 		Authn:     authn,
 		Workflows: workflow.NewService(st, cfg.aiConfigured),
 		Sessions:  sessions,
+		Agent:     agent.NewService(st),
 		Ping:      st.Ping,
 	})
 	srv := httptest.NewUnstartedServer(h)

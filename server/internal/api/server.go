@@ -15,6 +15,7 @@ import (
 	"github.com/parleyhq/parley/gen/parley/agent/v1/agentv1connect"
 	"github.com/parleyhq/parley/gen/parley/session/v1/sessionv1connect"
 	"github.com/parleyhq/parley/gen/parley/workflow/v1/workflowv1connect"
+	"github.com/parleyhq/parley/server/internal/agent"
 	"github.com/parleyhq/parley/server/internal/auth"
 	"github.com/parleyhq/parley/server/internal/session"
 	"github.com/parleyhq/parley/server/internal/workflow"
@@ -30,6 +31,7 @@ type Deps struct {
 	Authn     *auth.Authenticator
 	Workflows *workflow.Service
 	Sessions  *session.Service
+	Agent     *agent.Service
 	// PublicURL is the base URL clients reach the server at.
 	PublicURL string
 	// Ping reports whether the server can serve (database reachable); it
@@ -68,7 +70,7 @@ func NewHandler(d Deps) http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.Handle(workflowv1connect.NewWorkflowServiceHandler(&WorkflowHandler{workflows: d.Workflows, publicURL: d.PublicURL}, opts...))
-	mux.Handle(agentv1connect.NewAgentServiceHandler(&AgentHandler{}, opts...))
+	mux.Handle(agentv1connect.NewAgentServiceHandler(&AgentHandler{agent: d.Agent}, opts...))
 	mux.Handle(sessionv1connect.NewSessionServiceHandler(&SessionHandler{sessions: d.Sessions}, opts...))
 
 	mux.Handle(grpchealth.NewHandler(&healthChecker{ping: d.Ping}))

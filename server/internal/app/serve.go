@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/parleyhq/parley/server/internal/agent"
 	"github.com/parleyhq/parley/server/internal/api"
 	"github.com/parleyhq/parley/server/internal/auth"
 	"github.com/parleyhq/parley/server/internal/domain"
@@ -57,6 +58,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Authn:     authn,
 		Workflows: workflow.NewService(db.Store, false),
 		Sessions:  sessions,
+		Agent:     agent.NewService(db.Store),
 		PublicURL: cfg.publicURL(ln.Addr()),
 		Ping:      db.Ping,
 	})

@@ -312,6 +312,11 @@ func (c Assign) apply(m *mutation) error {
 			return err
 		}
 	}
+	if c.PersonaID != nil {
+		if _, err := m.store.Persona(m.ctx, m.sess.WorkspaceID, *c.PersonaID); err != nil {
+			return err
+		}
+	}
 	if equalID(m.sess.AssigneeOperatorID, c.OperatorID) && equalID(m.sess.AssigneePersonaID, c.PersonaID) {
 		return nil
 	}

@@ -92,3 +92,15 @@ func interpretError(err error, resource, id string) error {
 	}
 	return err
 }
+
+// deleted interprets the result of a DELETE of one row: KindNotFound when
+// it removed none.
+func deleted(n int64, err error, resource, id string) error {
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return domain.NotFound(resource, id)
+	}
+	return nil
+}

@@ -38,13 +38,7 @@ func (s *Store) Workflow(ctx context.Context, workspaceID, id uuid.UUID) (domain
 // DeleteWorkflow removes a workflow and its versions; KindNotFound if none.
 func (s *Store) DeleteWorkflow(ctx context.Context, workspaceID, id uuid.UUID) error {
 	n, err := s.q.DeleteWorkflow(ctx, s.conn(ctx), db.DeleteWorkflowParams{WorkspaceID: workspaceID, ID: id})
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return domain.NotFound("workflow", domain.PrefixWorkflow.Format(id))
-	}
-	return nil
+	return deleted(n, err, "workflow", domain.PrefixWorkflow.Format(id))
 }
 
 func workflowFromRow(r db.Workflow) domain.Workflow {
