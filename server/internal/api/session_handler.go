@@ -117,12 +117,8 @@ func (h *SessionHandler) SendMessage(ctx context.Context, req *connect.Request[s
 	if err != nil {
 		return nil, err
 	}
-	// A session token speaks for the visitor, an API token for an operator;
-	// answers to pickers and inputs are always the visitor's.
-	actor := session.Operator
-	if p.Kind == domain.PrincipalSession {
-		actor = session.Visitor
-	}
+	// Answers to pickers and inputs are always the visitor's.
+	actor := actorOf(p)
 	var change session.Change
 	switch c := req.Msg.GetContent().(type) {
 	case *sessionv1.SendMessageRequest_Text:
@@ -139,7 +135,7 @@ func (h *SessionHandler) SendMessage(ctx context.Context, req *connect.Request[s
 	default:
 		return nil, domain.Invalid("content", "set text, note, button or input")
 	}
-	evs, err := h.apply(ctx, p, id, actor, change)
+	_, evs, err := h.sessions.Apply(ctx, p.WorkspaceID, id, actor, change)
 	if err != nil {
 		return nil, err
 	}
@@ -364,11 +360,6 @@ func actorOf(p domain.Principal) session.Actor {
 		return session.Visitor
 	}
 	return session.Operator
-}
-
-func (h *SessionHandler) apply(ctx context.Context, p domain.Principal, id uuid.UUID, actor session.Actor, c session.Change) ([]*sessionv1.SessionEvent, error) {
-	_, evs, err := h.sessions.Apply(ctx, p.WorkspaceID, id, actor, c)
-	return evs, err
 }
 
 // applyTo applies a change to the named session as the caller.

@@ -201,14 +201,14 @@ type SetData struct {
 }
 
 func (c SetData) apply(m *mutation) error {
-	v, err := structpb.NewValue(c.Value)
-	if err != nil {
-		return domain.Invalid("value", "must be a string, number or boolean")
-	}
 	switch c.Value.(type) {
 	case string, float64, bool:
 	default:
 		return domain.Invalid("value", "must be a string, number or boolean")
+	}
+	v, err := structpb.NewValue(c.Value)
+	if err != nil {
+		return err
 	}
 	old, had := m.sess.Data[c.Key]
 	if m.sess.Data == nil {

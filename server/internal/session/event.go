@@ -30,11 +30,10 @@ type Actor struct {
 	CauseRunID *uuid.UUID
 }
 
-// Visitor, Operator, Bot and System are the common actors.
+// Visitor and Operator are the actors of API callers.
 var (
 	Visitor  = Actor{Kind: sessionv1.Actor_ACTOR_VISITOR}
 	Operator = Actor{Kind: sessionv1.Actor_ACTOR_OPERATOR}
-	System   = Actor{Kind: sessionv1.Actor_ACTOR_SYSTEM}
 )
 
 // EnumName is the stored, lower-case name of an enum value without its

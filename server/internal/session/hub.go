@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"log/slog"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -72,11 +71,11 @@ func (h *Hub) Run(ctx context.Context) {
 	h.mu.Lock()
 	h.ctx = ctx
 	h.mu.Unlock()
-	go h.poll(ctx, h.opts.Resync, func() { h.pokeSessions(nil) })
-	go h.poll(ctx, h.opts.WorkspacePoll, func() { h.pokeWorkspaces(nil) })
+	go h.poll(ctx, h.opts.Resync, func() { poke(h, h.sessions, nil) })
+	go h.poll(ctx, h.opts.WorkspacePoll, func() { poke(h, h.workspaces, nil) })
 	h.store.Listen(ctx, notifyChannel, h.notified, func() {
-		h.pokeSessions(nil)
-		h.pokeWorkspaces(nil)
+		poke(h, h.sessions, nil)
+		poke(h, h.workspaces, nil)
 	})
 }
 
@@ -93,7 +92,8 @@ func (h *Hub) poll(ctx context.Context, every time.Duration, fn func()) {
 	}
 }
 
-// notified handles "<workspace> <session> <sequence>".
+// notified handles "<workspace> <session> <sequence>": it wakes the feeds
+// of that session and workspace, which read what is new themselves.
 func (h *Hub) notified(payload string) {
 	parts := strings.Fields(payload)
 	if len(parts) != 3 {
@@ -104,46 +104,21 @@ func (h *Hub) notified(payload string) {
 	if err1 != nil || err2 != nil {
 		return
 	}
-	if _, err := strconv.ParseInt(parts[2], 10, 64); err != nil {
-		return
-	}
-	h.pokeSessions(&sess)
-	h.pokeWorkspaces(&ws)
+	poke(h, h.sessions, &sess)
+	poke(h, h.workspaces, &ws)
 }
 
-// pokeSessions wakes the feed of one session, or of all when id is nil.
-func (h *Hub) pokeSessions(id *uuid.UUID) {
+// poke wakes the feed of key in feeds, or every feed when key is nil.
+func poke[C comparable](h *Hub, feeds map[uuid.UUID]*feed[C], key *uuid.UUID) {
 	h.mu.Lock()
-	var feeds []*feed[int64]
-	if id != nil {
-		if f := h.sessions[*id]; f != nil {
-			feeds = append(feeds, f)
-		}
-	} else {
-		for _, f := range h.sessions {
-			feeds = append(feeds, f)
+	var woken []*feed[C]
+	for k, f := range feeds {
+		if key == nil || k == *key {
+			woken = append(woken, f)
 		}
 	}
 	h.mu.Unlock()
-	for _, f := range feeds {
-		f.poke()
-	}
-}
-
-func (h *Hub) pokeWorkspaces(id *uuid.UUID) {
-	h.mu.Lock()
-	var feeds []*feed[domain.WorkspaceCursor]
-	if id != nil {
-		if f := h.workspaces[*id]; f != nil {
-			feeds = append(feeds, f)
-		}
-	} else {
-		for _, f := range h.workspaces {
-			feeds = append(feeds, f)
-		}
-	}
-	h.mu.Unlock()
-	for _, f := range feeds {
+	for _, f := range woken {
 		f.poke()
 	}
 }
@@ -161,19 +136,10 @@ type Heartbeat[C any] struct {
 func (h *Hub) FollowSession(ctx context.Context, workspaceID, id uuid.UUID, after int64,
 	onEvent func(*sessionv1.SessionEvent) error, onHeartbeat func(Heartbeat[int64]) error,
 ) error {
-	h.mu.Lock()
-	f := h.sessions[id]
-	if f == nil {
-		f = newFeed(h, sessionSource(h.store, workspaceID, id), func(a, b int64) bool { return a < b })
-		h.sessions[id] = f
-	}
-	f.refs++
-	h.mu.Unlock()
-	defer h.release(func() {
-		if f.refs--; f.refs == 0 {
-			delete(h.sessions, id)
-		}
+	f, release := join(h, h.sessions, id, func() *feed[int64] {
+		return newFeed(h, sessionSource(h.store, workspaceID, id), func(a, b int64) bool { return a < b })
 	})
+	defer release()
 	return f.follow(ctx, after, func(e entry[int64]) error { return onEvent(e.ev) }, onHeartbeat, h.opts.Heartbeat)
 }
 
@@ -182,34 +148,39 @@ func (h *Hub) FollowSession(ctx context.Context, workspaceID, id uuid.UUID, afte
 func (h *Hub) FollowWorkspace(ctx context.Context, workspaceID uuid.UUID, after domain.WorkspaceCursor,
 	onEvent func(domain.WorkspaceCursor, *sessionv1.SessionEvent) error, onHeartbeat func(Heartbeat[domain.WorkspaceCursor]) error,
 ) error {
-	h.mu.Lock()
-	f := h.workspaces[workspaceID]
-	if f == nil {
-		f = newFeed(h, workspaceSource(h.store, workspaceID), func(a, b domain.WorkspaceCursor) bool {
+	f, release := join(h, h.workspaces, workspaceID, func() *feed[domain.WorkspaceCursor] {
+		return newFeed(h, workspaceSource(h.store, workspaceID), func(a, b domain.WorkspaceCursor) bool {
 			return a.Xid < b.Xid || (a.Xid == b.Xid && a.ID < b.ID)
 		})
-		h.workspaces[workspaceID] = f
+	})
+	defer release()
+	return f.follow(ctx, after, func(e entry[domain.WorkspaceCursor]) error { return onEvent(e.cursor, e.ev) }, onHeartbeat, h.opts.Heartbeat)
+}
+
+// join returns the feed of key, making it when it is the first subscriber,
+// and the function that leaves it (the last one out removes it).
+func join[C comparable](h *Hub, feeds map[uuid.UUID]*feed[C], key uuid.UUID, create func() *feed[C]) (*feed[C], func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	f := feeds[key]
+	if f == nil {
+		f = create()
+		feeds[key] = f
 	}
 	f.refs++
-	h.mu.Unlock()
-	defer h.release(func() {
+	return f, func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
 		if f.refs--; f.refs == 0 {
-			delete(h.workspaces, workspaceID)
+			delete(feeds, key)
 		}
-	})
-	return f.follow(ctx, after, func(e entry[domain.WorkspaceCursor]) error { return onEvent(e.cursor, e.ev) }, onHeartbeat, h.opts.Heartbeat)
+	}
 }
 
 // WorkspaceHead is the cursor of the newest event a workspace stream can
 // deliver now: following from it streams only what comes next.
 func (h *Hub) WorkspaceHead(ctx context.Context, workspaceID uuid.UUID) (domain.WorkspaceCursor, error) {
 	return h.store.WorkspaceEventsHead(ctx, workspaceID)
-}
-
-func (h *Hub) release(fn func()) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	fn()
 }
 
 func (h *Hub) runContext() context.Context {

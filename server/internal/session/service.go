@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -58,7 +57,7 @@ func (s *Service) Create(ctx context.Context, workspaceID uuid.UUID, in NewSessi
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
 		created, err := s.store.CreateSession(ctx, domain.Session{
 			WorkspaceID: workspaceID, ID: domain.NewID(), Channel: in.Channel, Visitor: in.Visitor,
-			Data: in.Data, Segments: slices.Compact(slices.Clone(in.Segments)),
+			Data: in.Data, Segments: in.Segments,
 		}, hash)
 		if err != nil {
 			return err
@@ -92,20 +91,21 @@ func (s *Service) List(ctx context.Context, workspaceID uuid.UUID, f domain.Sess
 // Events returns up to limit events after a sequence, and whether more
 // follow. KindNotFound when the session does not exist.
 func (s *Service) Events(ctx context.Context, workspaceID, id uuid.UUID, after int64, limit int) ([]*sessionv1.SessionEvent, bool, error) {
-	last, err := s.store.SessionLastSequence(ctx, workspaceID, id)
+	stored, err := s.store.SessionEvents(ctx, workspaceID, id, after, limit+1)
 	if err != nil {
 		return nil, false, err
 	}
-	stored, err := s.store.SessionEvents(ctx, workspaceID, id, after, limit)
-	if err != nil {
-		return nil, false, err
+	if len(stored) == 0 { // no session, or nothing after the sequence
+		if _, err := s.store.SessionLastSequence(ctx, workspaceID, id); err != nil {
+			return nil, false, err
+		}
+	}
+	more := len(stored) > limit
+	if more {
+		stored = stored[:limit]
 	}
 	evs, err := DecodeEvents(stored)
-	if err != nil {
-		return nil, false, err
-	}
-	more := len(evs) > 0 && evs[len(evs)-1].GetSequence() < last
-	return evs, more, nil
+	return evs, more, err
 }
 
 // Apply makes a change to a session in one transaction: the new state, its
