@@ -33,6 +33,11 @@ type Article struct {
 	UpdatedAt   time.Time
 }
 
+type AssignmentCursor struct {
+	WorkspaceID    uuid.UUID
+	LastOperatorID uuid.UUID
+}
+
 type Operator struct {
 	WorkspaceID    uuid.UUID
 	ID             uuid.UUID
@@ -51,6 +56,54 @@ type Persona struct {
 	Tone         string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+}
+
+type Run struct {
+	WorkspaceID    uuid.UUID
+	ID             uuid.UUID
+	WorkflowID     uuid.UUID
+	Version        int32
+	SessionID      uuid.UUID
+	Mode           string
+	Status         string
+	Trigger        string
+	TriggerData    []byte
+	Variables      []byte
+	Graph          []byte
+	CurrentNodeID  string
+	StepCount      int32
+	Epoch          int64
+	Wait           []byte
+	WakeAt         *time.Time
+	CallAttempt    int32
+	Error          string
+	Depth          int32
+	CauseRunID     *uuid.UUID
+	FastForward    bool
+	StopUntil      *time.Time
+	IdempotencyKey *string
+	RequestHash    []byte
+	CreatedAt      time.Time
+	StartedAt      *time.Time
+	FinishedAt     *time.Time
+	UpdatedAt      time.Time
+}
+
+type RunStep struct {
+	WorkspaceID uuid.UUID
+	RunID       uuid.UUID
+	Index       int32
+	NodeID      string
+	Kind        string
+	Status      string
+	Input       []byte
+	Output      []byte
+	Conditions  []byte
+	Port        string
+	Error       string
+	Attempt     int32
+	StartedAt   time.Time
+	FinishedAt  *time.Time
 }
 
 type Session struct {

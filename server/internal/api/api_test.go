@@ -29,6 +29,7 @@ import (
 	"github.com/parleyhq/parley/server/internal/api"
 	"github.com/parleyhq/parley/server/internal/auth"
 	"github.com/parleyhq/parley/server/internal/domain"
+	"github.com/parleyhq/parley/server/internal/engine"
 	"github.com/parleyhq/parley/server/internal/pgtest"
 	"github.com/parleyhq/parley/server/internal/session"
 	"github.com/parleyhq/parley/server/internal/store"
@@ -53,6 +54,12 @@ type setupOption func(*setupConfig)
 type setupConfig struct {
 	aiConfigured bool
 	heartbeat    time.Duration
+	engine       engine.Options
+}
+
+// withEngine changes the workflow engine's options.
+func withEngine(f func(*engine.Options)) setupOption {
+	return func(c *setupConfig) { f(&c.engine) }
 }
 
 // withAI builds a server that has an LLM provider configured, so the
@@ -61,7 +68,12 @@ func withAI(c *setupConfig) { c.aiConfigured = true }
 
 func setup(t testing.TB, opts ...setupOption) *testBundle {
 	t.Helper()
-	var cfg setupConfig
+	cfg := setupConfig{engine: engine.Options{
+		Log:           slog.New(slog.NewTextHandler(io.Discard, nil)),
+		OutboundAllow: []string{"127.0.0.1", "::1"}, // the tests' receivers
+		WakeInterval:  20 * time.Millisecond,
+		RetryBase:     20 * time.Millisecond,
+	}}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -81,6 +93,19 @@ func setup(t testing.TB, opts ...setupOption) *testBundle {
 	hubDone := make(chan struct{})
 	go func() { defer close(hubDone); sessions.Hub().Run(hubCtx) }()
 	t.Cleanup(func() { stopHub(); <-hubDone })
+	runs, err := engine.New(st, sessions, cfg.engine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	engineCtx, stopEngine := context.WithCancel(context.Background())
+	engineDone := make(chan error, 1)
+	go func() { engineDone <- runs.Run(engineCtx, 5*time.Second) }()
+	t.Cleanup(func() {
+		stopEngine()
+		if err := <-engineDone; err != nil {
+			t.Errorf("engine: %v", err)
+		}
+	})
 	authn := auth.NewAuthenticator(st)
 	authn.SetSessionTokenResolver(sessions)
 	h := api.NewHandler(api.Deps{
@@ -90,6 +115,7 @@ func setup(t testing.TB, opts ...setupOption) *testBundle {
 		Workflows: workflow.NewService(st, cfg.aiConfigured),
 		Sessions:  sessions,
 		Agent:     agent.NewService(st),
+		Engine:    runs,
 		Ping:      st.Ping,
 	})
 	srv := httptest.NewUnstartedServer(h)

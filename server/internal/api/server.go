@@ -17,6 +17,7 @@ import (
 	"github.com/parleyhq/parley/gen/parley/workflow/v1/workflowv1connect"
 	"github.com/parleyhq/parley/server/internal/agent"
 	"github.com/parleyhq/parley/server/internal/auth"
+	"github.com/parleyhq/parley/server/internal/engine"
 	"github.com/parleyhq/parley/server/internal/session"
 	"github.com/parleyhq/parley/server/internal/workflow"
 )
@@ -32,6 +33,7 @@ type Deps struct {
 	Workflows *workflow.Service
 	Sessions  *session.Service
 	Agent     *agent.Service
+	Engine    *engine.Engine
 	// PublicURL is the base URL clients reach the server at.
 	PublicURL string
 	// Ping reports whether the server can serve (database reachable); it
@@ -69,9 +71,9 @@ func NewHandler(d Deps) http.Handler {
 		connect.WithReadMaxBytes(MaxRequestBytes),
 	}
 	mux := http.NewServeMux()
-	mux.Handle(workflowv1connect.NewWorkflowServiceHandler(&WorkflowHandler{workflows: d.Workflows, publicURL: d.PublicURL}, opts...))
+	mux.Handle(workflowv1connect.NewWorkflowServiceHandler(&WorkflowHandler{workflows: d.Workflows, engine: d.Engine, publicURL: d.PublicURL}, opts...))
 	mux.Handle(agentv1connect.NewAgentServiceHandler(&AgentHandler{agent: d.Agent}, opts...))
-	mux.Handle(sessionv1connect.NewSessionServiceHandler(&SessionHandler{sessions: d.Sessions}, opts...))
+	mux.Handle(sessionv1connect.NewSessionServiceHandler(&SessionHandler{sessions: d.Sessions, engine: d.Engine}, opts...))
 
 	mux.Handle(grpchealth.NewHandler(&healthChecker{ping: d.Ping}))
 	reflector := grpcreflect.NewStaticReflector(append([]string{grpchealth.HealthV1ServiceName}, ServiceNames...)...)

@@ -14,6 +14,7 @@ import (
 	sessionv1 "github.com/parleyhq/parley/gen/parley/session/v1"
 	"github.com/parleyhq/parley/gen/parley/session/v1/sessionv1connect"
 	"github.com/parleyhq/parley/server/internal/domain"
+	"github.com/parleyhq/parley/server/internal/engine"
 	"github.com/parleyhq/parley/server/internal/session"
 )
 
@@ -21,6 +22,7 @@ import (
 type SessionHandler struct {
 	sessionv1connect.UnimplementedSessionServiceHandler
 	sessions *session.Service
+	engine   *engine.Engine
 }
 
 func (h *SessionHandler) CreateSession(ctx context.Context, req *connect.Request[sessionv1.CreateSessionRequest]) (*connect.Response[sessionv1.CreateSessionResponse], error) {
@@ -402,10 +404,7 @@ func sessionToProto(s domain.Session) *sessionv1.Session {
 		Status:  session.ParseEnum(sessionv1.Status_STATUS_UNSPECIFIED, s.Status),
 		Starred: s.Starred, Assignee: session.AssigneeOf(s), Labels: s.Labels, Segments: s.Segments,
 		Data: data, Visitor: session.VisitorOf(s), Lead: session.LeadOf(s),
-		Agent: &sessionv1.AgentState{
-			Active: s.Agent.Active, Instruction: s.Agent.Instruction, PausedReason: s.Agent.PausedReason,
-			UpdatedAt: optionalTimestamp(s.Agent.UpdatedAt),
-		},
+		Agent:        session.AgentStateOf(s),
 		LastSequence: s.LastSequence, MessageCount: s.MessageCount,
 		CreatedAt: timestamppb.New(s.CreatedAt), UpdatedAt: timestamppb.New(s.UpdatedAt),
 		LastMessageAt: optionalTimestamp(s.LastMessageAt),

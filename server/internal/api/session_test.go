@@ -340,7 +340,7 @@ func TestEveryMutationAppendsItsEventsWithTheNextSequence(t *testing.T) {
 	}
 }
 
-func mustStruct(t *testing.T, m map[string]any) *structpb.Struct {
+func mustStruct(t testing.TB, m map[string]any) *structpb.Struct {
 	t.Helper()
 	s, err := structpb.NewStruct(m)
 	if err != nil {
@@ -432,7 +432,7 @@ func TestTriggerSinkSeesTriggerEventsInTheSameTransaction(t *testing.T) {
 		if fail {
 			return errors.New("engine down")
 		}
-		got = append(got, tr.Kind)
+		got = append(got, tr.Kinds...)
 		return nil
 	}))
 	s, token := b.widgetSession(t)

@@ -11,6 +11,7 @@ import (
 	workflowv1 "github.com/parleyhq/parley/gen/parley/workflow/v1"
 	"github.com/parleyhq/parley/gen/parley/workflow/v1/workflowv1connect"
 	"github.com/parleyhq/parley/server/internal/domain"
+	"github.com/parleyhq/parley/server/internal/engine"
 	"github.com/parleyhq/parley/server/internal/workflow"
 )
 
@@ -18,6 +19,7 @@ import (
 type WorkflowHandler struct {
 	workflowv1connect.UnimplementedWorkflowServiceHandler
 	workflows *workflow.Service
+	engine    *engine.Engine
 	// publicURL is the server's base URL as clients reach it (snippets).
 	publicURL string
 }

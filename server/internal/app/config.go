@@ -26,6 +26,13 @@ type Config struct {
 	// PublicURL is the base URL clients use to reach the server (snippets,
 	// demo page); empty means http://<Addr>.
 	PublicURL string
+	// OutboundAllow re-allows targets of fetch API and webhook steps that
+	// the SSRF guard refuses (loopback, private, link-local): CIDRs, IPs or
+	// host names, each optionally with :port.
+	OutboundAllow []string
+	// JobTimeout bounds one workflow job; jobs of a process that died are
+	// retried once they have run this long plus 30 s.
+	JobTimeout time.Duration
 }
 
 // defaults, in one place.
@@ -37,6 +44,7 @@ func defaultConfig() Config {
 		LogFormat:       "text",
 		ShutdownTimeout: 15 * time.Second,
 		Heartbeat:       15 * time.Second,
+		JobTimeout:      2 * time.Minute,
 	}
 }
 
@@ -59,8 +67,34 @@ func bindFlags(fs *flag.FlagSet, cfg *Config, getenv envOf) {
 	str(&cfg.LogFormat, "log-format", "PARLEY_LOG_FORMAT", "text or json")
 	str(&cfg.PublicURL, "public-url", "PARLEY_PUBLIC_URL", "base URL clients use to reach this server (default http://<addr>)")
 	cfg.BootstrapToken = getenv("PARLEY_BOOTSTRAP_TOKEN")
+	list(fs, getenv, &cfg.OutboundAllow, "outbound-allow", "PARLEY_OUTBOUND_ALLOW",
+		"comma-separated CIDRs, IPs or host names (each optionally with :port) that fetch API and webhook steps may call although they are loopback, private or link-local")
+	duration(fs, getenv, &cfg.JobTimeout, "job-timeout", "PARLEY_JOB_TIMEOUT", "how long one workflow job may run; a dead process's jobs are retried after this plus 30s")
 	duration(fs, getenv, &cfg.ShutdownTimeout, "shutdown-timeout", "PARLEY_SHUTDOWN_TIMEOUT", "how long to wait for requests to finish on SIGTERM")
 	duration(fs, getenv, &cfg.Heartbeat, "heartbeat", "PARLEY_HEARTBEAT", "how often idle event streams get a heartbeat")
+}
+
+// list binds a comma-separated list flag seeded from the environment; the
+// flag, which may repeat, replaces the environment's list.
+func list(fs *flag.FlagSet, getenv envOf, p *[]string, name, env, usage string) {
+	split := func(v string) []string {
+		var out []string
+		for _, item := range strings.Split(v, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				out = append(out, item)
+			}
+		}
+		return out
+	}
+	*p = split(getenv(env))
+	fromFlag := false
+	fs.Func(name, usage+" (env "+env+")", func(v string) error {
+		if !fromFlag {
+			*p, fromFlag = nil, true
+		}
+		*p = append(*p, split(v)...)
+		return nil
+	})
 }
 
 // duration binds a duration flag seeded from the environment.
@@ -96,6 +130,9 @@ func (c *Config) validate() error {
 	}
 	if c.Heartbeat < 100*time.Millisecond {
 		errs = append(errs, errors.New("--heartbeat: must be at least 100ms"))
+	}
+	if c.JobTimeout < time.Second {
+		errs = append(errs, errors.New("--job-timeout: must be at least 1s"))
 	}
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
 		errs = append(errs, fmt.Errorf("--public-url %q: must start with http:// or https://", c.PublicURL))

@@ -16,6 +16,7 @@ import (
 	"github.com/parleyhq/parley/server/internal/api"
 	"github.com/parleyhq/parley/server/internal/auth"
 	"github.com/parleyhq/parley/server/internal/domain"
+	"github.com/parleyhq/parley/server/internal/engine"
 	"github.com/parleyhq/parley/server/internal/session"
 	"github.com/parleyhq/parley/server/internal/workflow"
 )
@@ -50,6 +51,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	sessions := session.NewService(db.Store, session.HubOptions{Heartbeat: cfg.Heartbeat, Log: log})
 	go sessions.Hub().Run(ctx)
+	runs, err := engine.New(db.Store, sessions, engine.Options{Log: log, OutboundAllow: cfg.OutboundAllow, JobTimeout: cfg.JobTimeout})
+	if err != nil {
+		return fmt.Errorf("--outbound-allow: %w", err)
+	}
+	engineCtx, stopEngine := context.WithCancel(ctx)
+	defer stopEngine()
+	engineDone := make(chan error, 1)
+	go func() { engineDone <- runs.Run(engineCtx, cfg.ShutdownTimeout) }()
 	authn := auth.NewAuthenticator(db.Store)
 	authn.SetSessionTokenResolver(sessions)
 	handler := api.NewHandler(api.Deps{
@@ -59,10 +68,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Workflows: workflow.NewService(db.Store, false),
 		Sessions:  sessions,
 		Agent:     agent.NewService(db.Store),
+		Engine:    runs,
 		PublicURL: cfg.publicURL(ln.Addr()),
 		Ping:      db.Ping,
 	})
-	return serveHTTP(ctx, cfg, log, ln, handler, stdout)
+	err = serveHTTP(ctx, cfg, log, ln, handler, stdout)
+	stopEngine()
+	if engineErr := <-engineDone; engineErr != nil && err == nil {
+		err = fmt.Errorf("workflow engine: %w", engineErr)
+	}
+	return err
 }
 
 // serveHTTP serves h on ln (HTTP/1.1 and cleartext HTTP/2, so gRPC works

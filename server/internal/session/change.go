@@ -406,3 +406,56 @@ func (c UpdateVisitor) apply(m *mutation) error {
 func VisitorOf(s domain.Session) *sessionv1.Visitor {
 	return &sessionv1.Visitor{Name: s.Visitor.Name, Email: s.Visitor.Email, Phone: s.Visitor.Phone}
 }
+
+// SetAgent starts the AI agent on the session (with an optional
+// instruction) or pauses it with a reason.
+type SetAgent struct {
+	Active       bool
+	Instruction  string
+	PausedReason string
+}
+
+func (c SetAgent) apply(m *mutation) error {
+	next := domain.AgentState{Active: c.Active, UpdatedAt: &m.now}
+	if c.Active {
+		next.Instruction = c.Instruction
+	} else {
+		next.Instruction, next.PausedReason = m.sess.Agent.Instruction, c.PausedReason
+	}
+	cur := m.sess.Agent
+	if cur.Active == next.Active && cur.Instruction == next.Instruction && cur.PausedReason == next.PausedReason && cur.UpdatedAt != nil {
+		return nil
+	}
+	m.sess.Agent = next
+	m.emit(&sessionv1.SessionEvent{Payload: &sessionv1.SessionEvent_AgentStateChanged{AgentStateChanged: &sessionv1.AgentStateChanged{
+		State: AgentStateOf(m.sess),
+	}}})
+	return nil
+}
+
+// Notify records a notification to operators on the session's log, which
+// delivers it on the workspace stream operator consoles follow.
+type Notify struct {
+	OperatorIDs []uuid.UUID
+	Title, Body string
+}
+
+func (c Notify) apply(m *mutation) error {
+	ids := make([]string, len(c.OperatorIDs))
+	for i, id := range c.OperatorIDs {
+		ids[i] = domain.PrefixOperator.Format(id)
+	}
+	m.emit(&sessionv1.SessionEvent{Payload: &sessionv1.SessionEvent_NotificationSent{NotificationSent: &sessionv1.NotificationSent{
+		OperatorIds: ids, Title: c.Title, Body: c.Body,
+	}}})
+	return nil
+}
+
+// AgentStateOf is the session's agent state in API form.
+func AgentStateOf(s domain.Session) *sessionv1.AgentState {
+	st := &sessionv1.AgentState{Active: s.Agent.Active, Instruction: s.Agent.Instruction, PausedReason: s.Agent.PausedReason}
+	if s.Agent.UpdatedAt != nil {
+		st.UpdatedAt = timestamp(*s.Agent.UpdatedAt)
+	}
+	return st
+}

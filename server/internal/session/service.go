@@ -160,11 +160,10 @@ func (s *Service) applyLocked(ctx context.Context, locked domain.Session, actor 
 		return domain.Session{}, nil, err
 	}
 	for i, p := range m.out {
-		for _, kind := range append(p.extra, triggerKinds(evs[i])...) {
-			for _, sink := range s.sinks {
-				if err := sink.SessionTriggered(ctx, Trigger{Kind: kind, Session: saved, Event: evs[i], Actor: actor}); err != nil {
-					return domain.Session{}, nil, err
-				}
+		t := Trigger{Kinds: append(p.extra, triggerKinds(evs[i])...), Session: saved, Event: evs[i], Actor: actor}
+		for _, sink := range s.sinks {
+			if err := sink.SessionTriggered(ctx, t); err != nil {
+				return domain.Session{}, nil, err
 			}
 		}
 	}

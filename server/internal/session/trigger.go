@@ -8,18 +8,20 @@ import (
 	"github.com/parleyhq/parley/server/internal/domain"
 )
 
-// Trigger is a session event that workflow triggers of Kind react to.
+// Trigger is one appended session event and the workflow trigger kinds it
+// fires (none for, say, an operator's message).
 type Trigger struct {
-	Kind workflowv1.TriggerKind
+	Kinds []workflowv1.TriggerKind
 	// Session is the state after the change.
 	Session domain.Session
 	Event   *sessionv1.SessionEvent
 	Actor   Actor
 }
 
-// TriggerSink receives every Trigger inside the transaction that appends
-// its event: what the sink writes commits or rolls back with the event, and
-// an error from it undoes the whole change. The workflow engine is the sink.
+// TriggerSink receives every appended event, in order, inside the
+// transaction that appends it: what the sink writes commits or rolls back
+// with the event, and an error from it undoes the whole change. The workflow
+// engine is the sink: it starts runs and resumes waiting ones.
 type TriggerSink interface {
 	SessionTriggered(ctx context.Context, t Trigger) error
 }

@@ -54,7 +54,8 @@ func Migrations() ([]Migration, error) {
 }
 
 // Migrate applies every pending migration, each in its own transaction, and
-// returns the ones it applied. Replicas starting together wait for each other
+// returns the ones it applied; then it brings the job queue's tables (River's
+// own migrations) up to date. Replicas starting together wait for each other
 // on an advisory lock, so each migration runs once.
 func (s *Store) Migrate(ctx context.Context) ([]Migration, error) {
 	all, err := Migrations()
@@ -98,5 +99,5 @@ func (s *Store) Migrate(ctx context.Context) ([]Migration, error) {
 		}
 		applied = append(applied, m)
 	}
-	return applied, nil
+	return applied, s.migrateQueue(ctx)
 }

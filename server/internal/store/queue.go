@@ -1,0 +1,113 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// Queue is the durable job queue (River) on the store's database. Jobs are
+// inserted in the transaction of the change that causes them, so a job
+// exists exactly when its cause committed.
+type Queue struct {
+	store  *Store
+	client *river.Client[pgx.Tx]
+}
+
+// QueueConfig tunes the queue.
+type QueueConfig struct {
+	// Workers is how many jobs this process works at once.
+	Workers int
+	// JobTimeout bounds one job; a job of a process that died is retried
+	// once it has been running for RescueAfter.
+	JobTimeout  time.Duration
+	RescueAfter time.Duration
+	// FetchPollInterval is how often idle workers look for jobs when no
+	// notification woke them.
+	FetchPollInterval time.Duration
+	Log               *slog.Logger
+}
+
+// NewQueue returns a queue that works jobs with workers once started.
+func (s *Store) NewQueue(workers *river.Workers, cfg QueueConfig) (*Queue, error) {
+	client, err := river.NewClient(riverpgxv5.New(s.pool), &river.Config{
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(cfg.Workers, 1)}},
+		Workers:              workers,
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.RescueAfter,
+		FetchPollInterval:    cfg.FetchPollInterval,
+		FetchCooldown:        10 * time.Millisecond,
+		Logger:               cfg.Log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("job queue: %w", err)
+	}
+	return &Queue{store: s, client: client}, nil
+}
+
+// Start begins working jobs; Stop ends it, letting running jobs finish.
+func (q *Queue) Start(ctx context.Context) error { return q.client.Start(ctx) }
+
+// Stop stops working jobs, waiting for running ones until ctx ends.
+func (q *Queue) Stop(ctx context.Context) error { return q.client.Stop(ctx) }
+
+// Enqueue inserts a job in the transaction in ctx, which must exist: a job
+// is only ever the consequence of a committed change.
+func (q *Queue) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
+	tx, ok := ctx.Value(txKey{}).(pgx.Tx)
+	if !ok {
+		return fmt.Errorf("enqueue %s: not inside a transaction", args.Kind())
+	}
+	_, err := q.client.InsertTx(ctx, tx, args, opts)
+	return err
+}
+
+// CompleteJob marks job completed in the transaction in ctx, so the job's
+// effects and its completion commit together.
+func CompleteJob[T river.JobArgs](ctx context.Context, job *river.Job[T]) error {
+	tx, ok := ctx.Value(txKey{}).(pgx.Tx)
+	if !ok {
+		return fmt.Errorf("complete job %d: not inside a transaction", job.ID)
+	}
+	_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+	return err
+}
+
+// JobStates counts the queue's jobs by state (for tests and diagnostics).
+func (s *Store) JobStates(ctx context.Context) (map[rivertype.JobState]int64, error) {
+	rows, err := s.conn(ctx).Query(ctx, `SELECT state::text, count(*) FROM river_job GROUP BY state`)
+	if err != nil {
+		return nil, err
+	}
+	out := map[rivertype.JobState]int64{}
+	for rows.Next() {
+		var (
+			state string
+			n     int64
+		)
+		if err := rows.Scan(&state, &n); err != nil {
+			return nil, err
+		}
+		out[rivertype.JobState(state)] = n
+	}
+	return out, rows.Err()
+}
+
+// migrateQueue creates or upgrades River's tables.
+func (s *Store) migrateQueue(ctx context.Context) error {
+	m, err := rivermigrate.New(riverpgxv5.New(s.pool), nil)
+	if err != nil {
+		return err
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("job queue migrations: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,294 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/parleyhq/parley/gen/db"
+	"github.com/parleyhq/parley/server/internal/domain"
+)
+
+// CreateRun inserts a pending run.
+func (s *Store) CreateRun(ctx context.Context, r domain.Run) (domain.Run, error) {
+	trigger, err := json.Marshal(nonNilMap(r.TriggerData))
+	if err != nil {
+		return domain.Run{}, fmt.Errorf("encode trigger data: %w", err)
+	}
+	vars, err := json.Marshal(nonNilMap(r.Variables))
+	if err != nil {
+		return domain.Run{}, fmt.Errorf("encode variables: %w", err)
+	}
+	row, err := s.q.CreateRun(ctx, s.conn(ctx), db.CreateRunParams{
+		WorkspaceID: r.WorkspaceID, ID: r.ID, WorkflowID: r.WorkflowID, Version: r.Version,
+		SessionID: r.SessionID, Mode: r.Mode, Trigger: r.Trigger, TriggerData: trigger, Variables: vars,
+		Graph: nilIfEmpty(r.Graph), CurrentNodeID: r.CurrentNodeID, Depth: r.Depth, CauseRunID: r.CauseRunID,
+		FastForward: r.FastForward, IdempotencyKey: r.IdempotencyKey, RequestHash: r.RequestHash,
+	})
+	if err != nil {
+		return domain.Run{}, interpretError(err, "run", domain.PrefixRun.Format(r.ID))
+	}
+	return runFromRow(row)
+}
+
+// Run returns a run of the workspace; KindNotFound if none.
+func (s *Store) Run(ctx context.Context, workspaceID, id uuid.UUID) (domain.Run, error) {
+	row, err := s.q.GetRun(ctx, s.conn(ctx), db.GetRunParams{WorkspaceID: workspaceID, ID: id})
+	if err != nil {
+		return domain.Run{}, interpretError(err, "run", domain.PrefixRun.Format(id))
+	}
+	return runFromRow(row)
+}
+
+// RunForUpdate returns a run locked until the transaction in ctx ends.
+func (s *Store) RunForUpdate(ctx context.Context, workspaceID, id uuid.UUID) (domain.Run, error) {
+	row, err := s.q.GetRunForUpdate(ctx, s.conn(ctx), db.GetRunForUpdateParams{WorkspaceID: workspaceID, ID: id})
+	if err != nil {
+		return domain.Run{}, interpretError(err, "run", domain.PrefixRun.Format(id))
+	}
+	return runFromRow(row)
+}
+
+// RunByIdempotencyKey returns the run a programmatic start with key made;
+// KindNotFound if none.
+func (s *Store) RunByIdempotencyKey(ctx context.Context, workspaceID, workflowID uuid.UUID, key string) (domain.Run, error) {
+	row, err := s.q.GetRunByIdempotencyKey(ctx, s.conn(ctx), db.GetRunByIdempotencyKeyParams{
+		WorkspaceID: workspaceID, WorkflowID: workflowID, IdempotencyKey: &key,
+	})
+	if err != nil {
+		return domain.Run{}, interpretError(err, "run with idempotency key", key)
+	}
+	return runFromRow(row)
+}
+
+// SaveRun writes a run's execution state (locked by RunForUpdate).
+func (s *Store) SaveRun(ctx context.Context, r domain.Run) (domain.Run, error) {
+	vars, err := json.Marshal(nonNilMap(r.Variables))
+	if err != nil {
+		return domain.Run{}, fmt.Errorf("encode variables: %w", err)
+	}
+	var wait []byte
+	if r.Wait != nil {
+		if wait, err = json.Marshal(r.Wait); err != nil {
+			return domain.Run{}, fmt.Errorf("encode wait: %w", err)
+		}
+	}
+	row, err := s.q.UpdateRun(ctx, s.conn(ctx), db.UpdateRunParams{
+		WorkspaceID: r.WorkspaceID, ID: r.ID, Status: r.Status, Variables: vars, CurrentNodeID: r.CurrentNodeID,
+		StepCount: r.StepCount, Epoch: r.Epoch, Wait: wait, WakeAt: r.WakeAt, CallAttempt: r.CallAttempt,
+		Error: r.Error, StopUntil: r.StopUntil, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
+	})
+	if err != nil {
+		return domain.Run{}, interpretError(err, "run", domain.PrefixRun.Format(r.ID))
+	}
+	return runFromRow(row)
+}
+
+// ListRuns returns a page of runs, newest first.
+func (s *Store) ListRuns(ctx context.Context, workspaceID uuid.UUID, f domain.RunFilter) ([]domain.Run, error) {
+	rows, err := s.q.ListRuns(ctx, s.conn(ctx), db.ListRunsParams{
+		WorkspaceID: workspaceID, WorkflowID: f.WorkflowID, SessionID: f.SessionID, Statuses: nonNil(f.Statuses),
+		Mode: f.Mode, CreatedAfter: f.CreatedAfter, CreatedBefore: f.CreatedBefore,
+		AfterCreated: f.AfterCreated, AfterID: f.AfterID, PageLimit: int32(f.Limit),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return mapRows(rows, runFromRow)
+}
+
+// WaitingSessionRuns returns the runs of a session waiting for a visitor
+// event, locked until the transaction in ctx ends.
+func (s *Store) WaitingSessionRuns(ctx context.Context, workspaceID, sessionID uuid.UUID) ([]domain.Run, error) {
+	rows, err := s.q.WaitingSessionRuns(ctx, s.conn(ctx), db.WaitingSessionRunsParams{WorkspaceID: workspaceID, SessionID: sessionID})
+	if err != nil {
+		return nil, err
+	}
+	return mapRows(rows, runFromRow)
+}
+
+// RunRef names a run.
+type RunRef struct{ WorkspaceID, ID uuid.UUID }
+
+// ClaimDueRuns locks up to max runs whose wake time has come, skipping runs
+// other transactions hold, so replicas promote each timer once.
+func (s *Store) ClaimDueRuns(ctx context.Context, max int) ([]RunRef, error) {
+	rows, err := s.q.ClaimDueRuns(ctx, s.conn(ctx), int32(max))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RunRef, len(rows))
+	for i, r := range rows {
+		out[i] = RunRef{WorkspaceID: r.WorkspaceID, ID: r.ID}
+	}
+	return out, nil
+}
+
+// CountActiveSessionRuns counts a session's pending, running and waiting runs.
+func (s *Store) CountActiveSessionRuns(ctx context.Context, workspaceID, sessionID uuid.UUID) (int64, error) {
+	return s.q.CountActiveSessionRuns(ctx, s.conn(ctx), db.CountActiveSessionRunsParams{WorkspaceID: workspaceID, SessionID: sessionID})
+}
+
+// SessionInCooldown reports whether a stop-workflow cooldown on the
+// session is still running.
+func (s *Store) SessionInCooldown(ctx context.Context, workspaceID, sessionID uuid.UUID) (bool, error) {
+	return s.q.SessionInCooldown(ctx, s.conn(ctx), db.SessionInCooldownParams{WorkspaceID: workspaceID, SessionID: sessionID})
+}
+
+// SessionHasRunOf reports whether a workflow ever ran in production on a
+// session.
+func (s *Store) SessionHasRunOf(ctx context.Context, workspaceID, sessionID, workflowID uuid.UUID) (bool, error) {
+	return s.q.SessionHasRunOf(ctx, s.conn(ctx), db.SessionHasRunOfParams{WorkspaceID: workspaceID, SessionID: sessionID, WorkflowID: workflowID})
+}
+
+// ActiveWorkflowVersions returns the published versions of the workspace's
+// active workflows whose trigger is kind.
+func (s *Store) ActiveWorkflowVersions(ctx context.Context, workspaceID uuid.UUID, kind string) ([]domain.TriggerWorkflow, error) {
+	rows, err := s.q.ActiveWorkflowVersions(ctx, s.conn(ctx), db.ActiveWorkflowVersionsParams{WorkspaceID: workspaceID, TriggerKind: kind})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.TriggerWorkflow, len(rows))
+	for i, r := range rows {
+		out[i] = domain.TriggerWorkflow{WorkflowID: r.WorkflowID, Name: r.Name, Version: r.Number, Graph: r.Graph, Settings: r.Settings}
+	}
+	return out, nil
+}
+
+// CountWorkflowExecution adds one execution to a workflow and its version.
+func (s *Store) CountWorkflowExecution(ctx context.Context, workspaceID, workflowID uuid.UUID, version int32) error {
+	return s.q.CountWorkflowExecution(ctx, s.conn(ctx), db.CountWorkflowExecutionParams{WorkspaceID: workspaceID, WorkflowID: workflowID, Number: version})
+}
+
+// SaveRunStep inserts a step or, for a step that waited, records how it
+// ended.
+func (s *Store) SaveRunStep(ctx context.Context, st domain.RunStep) error {
+	return s.q.UpsertRunStep(ctx, s.conn(ctx), db.UpsertRunStepParams{
+		WorkspaceID: st.WorkspaceID, RunID: st.RunID, Index: st.Index, NodeID: st.NodeID, Kind: st.Kind,
+		Status: st.Status, Input: jsonOr(st.Input, "{}"), Output: jsonOr(st.Output, "{}"),
+		Conditions: jsonOr(st.Conditions, "[]"), Port: st.Port, Error: st.Error, Attempt: st.Attempt,
+		StartedAt: st.StartedAt, FinishedAt: st.FinishedAt,
+	})
+}
+
+// RunSteps returns a run's steps in order.
+func (s *Store) RunSteps(ctx context.Context, workspaceID, runID uuid.UUID) ([]domain.RunStep, error) {
+	rows, err := s.q.ListRunSteps(ctx, s.conn(ctx), db.ListRunStepsParams{WorkspaceID: workspaceID, RunID: runID})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.RunStep, len(rows))
+	for i, r := range rows {
+		out[i] = domain.RunStep{
+			WorkspaceID: r.WorkspaceID, RunID: r.RunID, Index: r.Index, NodeID: r.NodeID, Kind: r.Kind,
+			Status: r.Status, Input: r.Input, Output: r.Output, Conditions: r.Conditions, Port: r.Port,
+			Error: r.Error, Attempt: r.Attempt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
+		}
+	}
+	return out, nil
+}
+
+// NextRoundRobinOperator returns the available operator after the one
+// round-robin assignment picked last, and moves the cursor to it; ok is
+// false when nobody is available. Concurrent callers queue on the cursor.
+func (s *Store) NextRoundRobinOperator(ctx context.Context, workspaceID uuid.UUID) (domain.Operator, bool, error) {
+	var (
+		op domain.Operator
+		ok bool
+	)
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		if err := s.q.LockAssignmentCursor(ctx, s.conn(ctx), db.LockAssignmentCursorParams{WorkspaceID: workspaceID, OperatorID: uuid.Nil}); err != nil {
+			return err
+		}
+		rows, err := s.q.AvailableOperatorsAfter(ctx, s.conn(ctx), workspaceID)
+		if err != nil || len(rows) == 0 {
+			return err
+		}
+		op, ok = operatorFromRow(rows[0]), true
+		return s.q.SetAssignmentCursor(ctx, s.conn(ctx), db.SetAssignmentCursorParams{WorkspaceID: workspaceID, OperatorID: op.ID})
+	})
+	return op, ok, err
+}
+
+// LastRespondingOperator returns the operator who last wrote a message in
+// the session; ok is false when none has.
+func (s *Store) LastRespondingOperator(ctx context.Context, workspaceID, sessionID uuid.UUID) (uuid.UUID, bool, error) {
+	id, err := s.q.LastRespondingOperator(ctx, s.conn(ctx), db.LastRespondingOperatorParams{WorkspaceID: workspaceID, SessionID: sessionID})
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && id == nil) {
+		return uuid.Nil, false, nil
+	}
+	if err != nil {
+		return uuid.Nil, false, err
+	}
+	return *id, true, nil
+}
+
+// LastVisitorMessage returns the text of the visitor's newest message; ok
+// is false when the visitor has not written.
+func (s *Store) LastVisitorMessage(ctx context.Context, workspaceID, sessionID uuid.UUID) (string, bool, error) {
+	text, err := s.q.LastVisitorMessage(ctx, s.conn(ctx), db.LastVisitorMessageParams{WorkspaceID: workspaceID, SessionID: sessionID})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", false, nil
+	}
+	return text, err == nil, err
+}
+
+// CountVisitorMessages counts the visitor's messages in a session.
+func (s *Store) CountVisitorMessages(ctx context.Context, workspaceID, sessionID uuid.UUID) (int64, error) {
+	return s.q.CountVisitorMessages(ctx, s.conn(ctx), db.CountVisitorMessagesParams{WorkspaceID: workspaceID, SessionID: sessionID})
+}
+
+func runFromRow(r db.Run) (domain.Run, error) {
+	out := domain.Run{
+		WorkspaceID: r.WorkspaceID, ID: r.ID, WorkflowID: r.WorkflowID, Version: r.Version, SessionID: r.SessionID,
+		Mode: r.Mode, Status: r.Status, Trigger: r.Trigger, Graph: r.Graph, CurrentNodeID: r.CurrentNodeID,
+		StepCount: r.StepCount, Epoch: r.Epoch, WakeAt: r.WakeAt, CallAttempt: r.CallAttempt, Error: r.Error,
+		Depth: r.Depth, CauseRunID: r.CauseRunID, FastForward: r.FastForward, StopUntil: r.StopUntil,
+		IdempotencyKey: r.IdempotencyKey, RequestHash: r.RequestHash, CreatedAt: r.CreatedAt,
+		StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, UpdatedAt: r.UpdatedAt,
+	}
+	if err := json.Unmarshal(r.TriggerData, &out.TriggerData); err != nil {
+		return domain.Run{}, fmt.Errorf("decode trigger data of run %s: %w", r.ID, err)
+	}
+	if err := json.Unmarshal(r.Variables, &out.Variables); err != nil {
+		return domain.Run{}, fmt.Errorf("decode variables of run %s: %w", r.ID, err)
+	}
+	if len(r.Wait) > 0 {
+		out.Wait = &domain.RunWait{}
+		if err := json.Unmarshal(r.Wait, out.Wait); err != nil {
+			return domain.Run{}, fmt.Errorf("decode wait of run %s: %w", r.ID, err)
+		}
+	}
+	return out, nil
+}
+
+// mapRows converts generated rows with conv.
+func mapRows[R, T any](rows []R, conv func(R) (T, error)) ([]T, error) {
+	out := make([]T, len(rows))
+	for i, r := range rows {
+		v, err := conv(r)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func nilIfEmpty(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+func jsonOr(b []byte, empty string) []byte {
+	if len(b) == 0 {
+		return []byte(empty)
+	}
+	return b
+}

@@ -1,0 +1,155 @@
+-- name: CreateRun :one
+INSERT INTO runs (workspace_id, id, workflow_id, version, session_id, mode, trigger, trigger_data,
+                  variables, graph, current_node_id, depth, cause_run_id, fast_forward,
+                  idempotency_key, request_hash)
+VALUES (@workspace_id, @id, @workflow_id, @version, @session_id, @mode, @trigger, @trigger_data,
+        @variables, @graph, @current_node_id, @depth, @cause_run_id, @fast_forward,
+        @idempotency_key, @request_hash)
+RETURNING *;
+
+-- name: GetRun :one
+SELECT * FROM runs WHERE workspace_id = @workspace_id AND id = @id;
+
+-- name: GetRunForUpdate :one
+SELECT * FROM runs WHERE workspace_id = @workspace_id AND id = @id FOR UPDATE;
+
+-- name: GetRunByIdempotencyKey :one
+SELECT * FROM runs
+WHERE workspace_id = @workspace_id AND workflow_id = @workflow_id AND idempotency_key = @idempotency_key;
+
+-- name: UpdateRun :one
+-- Writes a run's execution state.
+UPDATE runs SET
+    status          = @status,
+    variables       = @variables,
+    current_node_id = @current_node_id,
+    step_count      = @step_count,
+    epoch           = @epoch,
+    wait            = @wait,
+    wake_at         = @wake_at,
+    call_attempt    = @call_attempt,
+    error           = @error,
+    stop_until      = @stop_until,
+    started_at      = @started_at,
+    finished_at     = @finished_at,
+    updated_at      = now()
+WHERE workspace_id = @workspace_id AND id = @id
+RETURNING *;
+
+-- name: ListRuns :many
+-- Newest first; the page continues after (after_created, after_id).
+SELECT * FROM runs
+WHERE workspace_id = @workspace_id
+  AND (sqlc.narg('workflow_id')::uuid IS NULL OR workflow_id = sqlc.narg('workflow_id'))
+  AND (sqlc.narg('session_id')::uuid IS NULL OR session_id = sqlc.narg('session_id'))
+  AND (cardinality(@statuses::text[]) = 0 OR status = ANY (@statuses::text[]))
+  AND (@mode::text = '' OR mode = @mode)
+  AND (sqlc.narg('created_after')::timestamptz IS NULL OR created_at >= sqlc.narg('created_after'))
+  AND (sqlc.narg('created_before')::timestamptz IS NULL OR created_at < sqlc.narg('created_before'))
+  AND (sqlc.narg('after_created')::timestamptz IS NULL
+       OR (created_at, id) < (sqlc.narg('after_created')::timestamptz, @after_id::uuid))
+ORDER BY created_at DESC, id DESC
+LIMIT @page_limit;
+
+-- name: CountActiveSessionRuns :one
+SELECT count(*) FROM runs
+WHERE workspace_id = @workspace_id AND session_id = @session_id
+  AND status IN ('pending', 'running', 'waiting');
+
+-- name: SessionInCooldown :one
+-- Whether a stop-workflow cooldown on the session has not ended yet.
+SELECT EXISTS (
+    SELECT 1 FROM runs
+    WHERE workspace_id = @workspace_id AND session_id = @session_id AND stop_until > now());
+
+-- name: SessionHasRunOf :one
+SELECT EXISTS (
+    SELECT 1 FROM runs
+    WHERE workspace_id = @workspace_id AND session_id = @session_id AND workflow_id = @workflow_id
+      AND mode = 'production');
+
+-- name: WaitingSessionRuns :many
+-- The runs of a session that wait for a visitor event, locked, oldest first.
+SELECT * FROM runs
+WHERE workspace_id = @workspace_id AND session_id = @session_id AND status = 'waiting'
+  AND wait IS NOT NULL AND wait->>'kind' <> 'delay' AND wait->>'kind' <> 'retry'
+ORDER BY created_at, id
+FOR UPDATE;
+
+-- name: ClaimDueRuns :many
+-- Due timers, locked so that one replica promotes each.
+SELECT workspace_id, id FROM runs
+WHERE wake_at <= now()
+ORDER BY wake_at
+LIMIT @max_runs
+FOR UPDATE SKIP LOCKED;
+
+-- name: ActiveWorkflowVersions :many
+-- The published versions of the active workflows whose trigger is kind.
+SELECT w.id AS workflow_id, w.name, v.number, v.graph, v.settings
+FROM workflows w
+JOIN workflow_versions v
+  ON v.workspace_id = w.workspace_id AND v.workflow_id = w.id AND v.number = w.published_version
+WHERE w.workspace_id = @workspace_id AND w.status = 'active' AND v.trigger_kind = @trigger_kind
+ORDER BY w.created_at, w.id;
+
+-- name: CountWorkflowExecution :exec
+WITH w AS (
+    UPDATE workflows SET execution_count = execution_count + 1
+    WHERE workflows.workspace_id = @workspace_id AND workflows.id = @workflow_id
+)
+UPDATE workflow_versions SET execution_count = execution_count + 1
+WHERE workflow_versions.workspace_id = @workspace_id AND workflow_id = @workflow_id AND number = @number;
+
+-- name: UpsertRunStep :exec
+INSERT INTO run_steps (workspace_id, run_id, index, node_id, kind, status, input, output, conditions,
+                       port, error, attempt, started_at, finished_at)
+VALUES (@workspace_id, @run_id, @index, @node_id, @kind, @status, @input, @output, @conditions,
+        @port, @error, @attempt, @started_at, @finished_at)
+ON CONFLICT (workspace_id, run_id, index) DO UPDATE SET
+    status      = excluded.status,
+    output      = excluded.output,
+    conditions  = excluded.conditions,
+    port        = excluded.port,
+    error       = excluded.error,
+    attempt     = excluded.attempt,
+    finished_at = excluded.finished_at;
+
+-- name: ListRunSteps :many
+SELECT * FROM run_steps WHERE workspace_id = @workspace_id AND run_id = @run_id ORDER BY index;
+
+-- name: AvailableOperatorsAfter :many
+-- Available operators in round-robin order, starting after the last one
+-- given a conversation (wrapping around).
+SELECT o.* FROM operators o
+WHERE o.workspace_id = @workspace_id AND o.available
+ORDER BY (o.created_at, o.id) <= coalesce(
+    (SELECT (p.created_at, p.id) FROM operators p
+     JOIN assignment_cursors c ON c.workspace_id = p.workspace_id AND c.last_operator_id = p.id
+     WHERE c.workspace_id = @workspace_id), ('-infinity'::timestamptz, '00000000-0000-0000-0000-000000000000'::uuid)),
+    o.created_at, o.id;
+
+-- name: LockAssignmentCursor :exec
+-- Creates the workspace's cursor on first use and locks it either way.
+INSERT INTO assignment_cursors (workspace_id, last_operator_id) VALUES (@workspace_id, @operator_id)
+ON CONFLICT (workspace_id) DO UPDATE SET last_operator_id = assignment_cursors.last_operator_id;
+
+-- name: SetAssignmentCursor :exec
+UPDATE assignment_cursors SET last_operator_id = @operator_id WHERE workspace_id = @workspace_id;
+
+-- name: LastRespondingOperator :one
+SELECT operator_id FROM session_events
+WHERE workspace_id = @workspace_id AND session_id = @session_id
+  AND kind = 'message' AND actor = 'operator' AND operator_id IS NOT NULL
+ORDER BY sequence DESC
+LIMIT 1;
+
+-- name: LastVisitorMessage :one
+SELECT coalesce(payload->'message'->>'text', '')::text FROM session_events
+WHERE workspace_id = @workspace_id AND session_id = @session_id AND kind = 'message' AND actor = 'visitor'
+ORDER BY sequence DESC
+LIMIT 1;
+
+-- name: CountVisitorMessages :one
+SELECT count(*) FROM session_events
+WHERE workspace_id = @workspace_id AND session_id = @session_id AND kind = 'message' AND actor = 'visitor';
