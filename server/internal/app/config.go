@@ -31,7 +31,7 @@ type Config struct {
 	// host names, each optionally with :port.
 	OutboundAllow []string
 	// JobTimeout bounds one workflow job; jobs of a process that died are
-	// retried once they have run this long plus 30 s.
+	// retried once they have run this long plus 10 s.
 	JobTimeout time.Duration
 }
 
@@ -69,7 +69,7 @@ func bindFlags(fs *flag.FlagSet, cfg *Config, getenv envOf) {
 	cfg.BootstrapToken = getenv("PARLEY_BOOTSTRAP_TOKEN")
 	list(fs, getenv, &cfg.OutboundAllow, "outbound-allow", "PARLEY_OUTBOUND_ALLOW",
 		"comma-separated CIDRs, IPs or host names (each optionally with :port) that fetch API and webhook steps may call although they are loopback, private or link-local")
-	duration(fs, getenv, &cfg.JobTimeout, "job-timeout", "PARLEY_JOB_TIMEOUT", "how long one workflow job may run; a dead process's jobs are retried after this plus 30s")
+	duration(fs, getenv, &cfg.JobTimeout, "job-timeout", "PARLEY_JOB_TIMEOUT", "how long one workflow job may run; a dead process's jobs are retried after this plus 10s")
 	duration(fs, getenv, &cfg.ShutdownTimeout, "shutdown-timeout", "PARLEY_SHUTDOWN_TIMEOUT", "how long to wait for requests to finish on SIGTERM")
 	duration(fs, getenv, &cfg.Heartbeat, "heartbeat", "PARLEY_HEARTBEAT", "how often idle event streams get a heartbeat")
 }

@@ -44,7 +44,8 @@ type Options struct {
 	// WakeInterval is how often due timers are looked for (default 200ms).
 	WakeInterval time.Duration
 	// JobTimeout bounds one job (default 2m); a job of a process that died
-	// is retried after RescueAfter (default JobTimeout + 30s).
+	// is retried after RescueAfter (default JobTimeout + 10s: by then the
+	// job's own timeout has cancelled it wherever it ran).
 	JobTimeout  time.Duration
 	RescueAfter time.Duration
 	// OutboundAllow re-allows targets the SSRF guard refuses: CIDRs, IPs or
@@ -65,7 +66,7 @@ func (o *Options) defaults() {
 	o.SessionRunCap = cmpOr(o.SessionRunCap, 10)
 	o.WakeInterval = cmpOr(o.WakeInterval, 200*time.Millisecond)
 	o.JobTimeout = cmpOr(o.JobTimeout, 2*time.Minute)
-	o.RescueAfter = cmpOr(o.RescueAfter, o.JobTimeout+30*time.Second)
+	o.RescueAfter = cmpOr(o.RescueAfter, o.JobTimeout+10*time.Second)
 	o.RetryBase = cmpOr(o.RetryBase, time.Second)
 	o.MaxSteps = cmpOr(o.MaxSteps, 1000)
 }
