@@ -89,7 +89,7 @@ func waitAllRuns(t *testing.T, s *server, token, workflowID string, n int, timeo
 	deadline := time.Now().Add(timeout)
 	for {
 		var (
-			runs  []*workflowv1.Run
+			runs   []*workflowv1.Run
 			token2 string
 		)
 		for {
@@ -192,7 +192,6 @@ func webhookSecret(t *testing.T, dbURL string) []byte {
 	}
 	return []byte(secret)
 }
-
 
 // TestRunsSurviveACrash kills the server with SIGKILL while runs are in
 // their messages, webhooks, delays and waits, and restarts it: every run
