@@ -60,7 +60,13 @@ var (
 // waits for it to listen.
 func startServer(t *testing.T, env ...string) *server {
 	t.Helper()
-	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0")
+	return startBinary(t, binary, env...)
+}
+
+// startBinary is startServer with another build of parley.
+func startBinary(t *testing.T, bin string, env ...string) *server {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
 	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

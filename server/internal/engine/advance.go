@@ -108,13 +108,12 @@ func (x *execution) advance(ctx context.Context, call *callResult) error {
 		if r.Wait.Kind == domain.WaitRetry {
 			r.Wait = nil // the call was just made again
 		} else {
-			waiting, err := x.finishWait(ctx)
-			if err != nil || waiting || !r.Active() {
-				return x.save(ctx, err)
+			if err := x.finishWait(ctx); err != nil {
+				return err
 			}
 		}
 	}
-	for executed := 0; r.Active(); executed++ {
+	for executed := 0; r.Status == domain.RunRunning; executed++ {
 		if executed == stepsPerJob {
 			r.Status = domain.RunPending
 			return x.e.handOff(ctx, r)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -315,15 +316,15 @@ func duration(d *workflowv1.Duration) time.Duration {
 }
 
 // finishWait ends the step a resumed run waited in: the answer came, the
-// timeout or delay passed, or an operator's reply cancelled the wait. It
-// reports whether the run still waits (a wake with nothing to act on).
-func (x *execution) finishWait(ctx context.Context) (bool, error) {
+// timeout or delay passed, or an operator's reply cancelled the wait. A
+// wake with nothing to act on leaves the run waiting.
+func (x *execution) finishWait(ctx context.Context) error {
 	r := &x.run
 	w := r.Wait
 	node := x.graph.nodes[r.CurrentNodeID]
 	if node == nil {
 		x.fail(fmt.Sprintf("node %q is not in the workflow graph", r.CurrentNodeID))
-		return false, nil
+		return nil
 	}
 	o := &outcome{}
 	switch {
@@ -348,20 +349,58 @@ func (x *execution) finishWait(ctx context.Context) (bool, error) {
 		o.set("timed_out", true)
 	default:
 		r.Status = domain.RunWaiting // woken with nothing to act on
-		return true, nil
+		return nil
+	}
+	if err := x.keepWaitRecord(ctx, o, w.Step); err != nil {
+		return err
 	}
 	index := w.Step
 	st, err := o.step(r, node, time.Now())
 	if err != nil {
-		return false, err
+		return err
 	}
 	st.Index = index
 	if err := x.e.store.SaveRunStep(ctx, st); err != nil {
-		return false, err
+		return err
 	}
 	r.Wait, r.WakeAt = nil, nil
 	x.follow(node, o)
-	return false, nil
+	return nil
+}
+
+// keepWaitRecord carries into o what the step at index recorded when it
+// began waiting (the question's event, missing tags, the due time, notes):
+// saving the finished step keeps its input and start but replaces its
+// output and error.
+func (x *execution) keepWaitRecord(ctx context.Context, o *outcome, index int32) error {
+	steps, err := x.e.store.RunSteps(ctx, x.run.WorkspaceID, x.run.ID)
+	if err != nil {
+		return err
+	}
+	for _, st := range steps {
+		if st.Index != index {
+			continue
+		}
+		var before map[string]any
+		if len(st.Output) > 0 {
+			if err := json.Unmarshal(st.Output, &before); err != nil {
+				return err
+			}
+		}
+		for k, v := range before {
+			if _, ok := o.output[k]; !ok {
+				o.set(k, v)
+			}
+		}
+		if st.Error != "" {
+			after := o.err
+			o.err = st.Error
+			if after != "" {
+				o.note(after)
+			}
+		}
+	}
+	return nil
 }
 
 // answerVariable is the variable a waiting node stores its answer in.
