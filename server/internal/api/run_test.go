@@ -11,6 +11,7 @@ import (
 
 	sessionv1 "github.com/parleyhq/parley/gen/parley/session/v1"
 	workflowv1 "github.com/parleyhq/parley/gen/parley/workflow/v1"
+	"github.com/parleyhq/parley/server/internal/engine"
 	"github.com/parleyhq/parley/server/internal/workflow/workflowtest"
 )
 
@@ -134,4 +135,27 @@ func TestProgrammaticRunSendsTheSeedMessageWithItsVariables(t *testing.T) {
 	if r.GetMode() != workflowv1.RunMode_RUN_MODE_PRODUCTION || r.GetTrigger() != "programmatic" {
 		t.Fatalf("run mode %v trigger %q", r.GetMode(), r.GetTrigger())
 	}
+}
+
+// TestDelayFiresOnTime: a 2 s delay ends no earlier than its due time and
+// within 1 s after it.
+func TestDelayFiresOnTime(t *testing.T) {
+	b := setup(t, withEngine(func(o *engine.Options) { o.WakeInterval = 200 * time.Millisecond })) // the server's default
+	s, _ := b.widgetSession(t)
+	w := b.publish(t, "delay", workflowtest.ChainGraph(
+		programmatic(),
+		node("wait", &workflowv1.DelayNode{Duration: &workflowv1.Duration{Amount: 2, Unit: workflowv1.TimeUnit_TIME_UNIT_SECONDS}}),
+		node("after", &workflowv1.SendMessageAction{Text: "two seconds later"}),
+	))
+	r := b.waitRun(t, b.trigger(t, w.GetId(), s.GetId(), nil), completed)
+	delay := r.GetSteps()[1]
+	if delay.GetKind() != "delay" || delay.GetStatus() != workflowv1.StepStatus_STEP_STATUS_COMPLETED {
+		t.Fatalf("step 1 is %s %v", delay.GetKind(), delay.GetStatus())
+	}
+	due := delay.GetStartedAt().AsTime().Add(2 * time.Second)
+	fired := r.GetSteps()[2].GetStartedAt().AsTime()
+	if late := fired.Sub(due); late < 0 || late > time.Second {
+		t.Fatalf("the delay fired %v after its due time, want within [0, 1s]", late)
+	}
+	t.Logf("a 2 s delay fired %v after its due time", fired.Sub(due))
 }

@@ -157,7 +157,7 @@ func (h *SessionHandler) ListEvents(ctx context.Context, req *connect.Request[se
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&sessionv1.ListEventsResponse{Events: evs, HasMore: more}), nil
+	return connect.NewResponse(&sessionv1.ListEventsResponse{Events: visibleEvents(p, evs), HasMore: more}), nil
 }
 
 func (h *SessionHandler) SetData(ctx context.Context, req *connect.Request[sessionv1.SetDataRequest]) (*connect.Response[sessionv1.SetDataResponse], error) {
@@ -263,6 +263,9 @@ func (h *SessionHandler) Subscribe(ctx context.Context, req *connect.Request[ses
 	}
 	return h.sessions.Hub().FollowSession(ctx, p.WorkspaceID, id, req.Msg.GetAfterSequence(),
 		func(ev *sessionv1.SessionEvent) error {
+			if !visibleTo(p, ev) {
+				return nil
+			}
 			return stream.Send(&sessionv1.SubscribeResponse{Item: &sessionv1.SubscribeResponse_Event{Event: ev}})
 		}, heartbeat)
 }
@@ -416,4 +419,24 @@ func operatorToProto(o domain.Operator) *sessionv1.Operator {
 		Id: domain.PrefixOperator.Format(o.ID), Name: o.Name, Email: o.Email, Available: o.Available,
 		CreatedAt: timestamppb.New(o.CreatedAt),
 	}
+}
+
+// visibleTo reports whether a caller may see an event: a visitor's widget
+// does not see private notes or operator notifications.
+func visibleTo(p domain.Principal, ev *sessionv1.SessionEvent) bool {
+	if p.Kind != domain.PrincipalSession {
+		return true
+	}
+	return ev.GetNote() == nil && ev.GetNotificationSent() == nil
+}
+
+// visibleEvents keeps the events a caller may see.
+func visibleEvents(p domain.Principal, evs []*sessionv1.SessionEvent) []*sessionv1.SessionEvent {
+	out := evs[:0:0]
+	for _, ev := range evs {
+		if visibleTo(p, ev) {
+			out = append(out, ev)
+		}
+	}
+	return out
 }

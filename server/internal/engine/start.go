@@ -258,6 +258,8 @@ func (e *Engine) Trigger(ctx context.Context, workspaceID uuid.UUID, s Start) (d
 		}
 		id := domain.PrefixWorkflow.Format(w.ID)
 		switch {
+		case w.Status == domain.WorkflowArchived:
+			return domain.Errorf(domain.KindFailedPrecondition, "workflow %s is archived: archived workflows start no runs", id)
 		case w.PublishedVersion == 0:
 			return domain.Errorf(domain.KindFailedPrecondition, "workflow %s is not published: publish it first (draft changes do not run in production)", id)
 		case w.Status != domain.WorkflowActive:
@@ -275,6 +277,16 @@ func (e *Engine) Trigger(ctx context.Context, workspaceID uuid.UUID, s Start) (d
 		sess, err := e.store.SessionForUpdate(ctx, workspaceID, s.SessionID)
 		if err != nil {
 			return err
+		}
+		if key != nil {
+			// A start with the same key may have committed while this one
+			// waited for the session lock: it made the run, which the guards
+			// below (run once, cap) would otherwise refuse to repeat.
+			r, ok, err := e.sameRequest(ctx, workspaceID, s, hash)
+			if ok || err != nil {
+				out = r
+				return err
+			}
 		}
 		if err := e.checkGuards(ctx, sess); err != nil {
 			return err
