@@ -21,6 +21,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -89,9 +90,11 @@ type Engine struct {
 	sessions *session.Service
 	queue    *store.Queue
 	http     *outbound.Client
-	graphs   *graphCache
-	opts     Options
-	log      *slog.Logger
+	// graphs caches compiled published versions (versionKey -> *graph),
+	// which never change.
+	graphs sync.Map
+	opts   Options
+	log    *slog.Logger
 }
 
 // New returns an engine on st that reacts to the events of sessions; call
@@ -104,7 +107,7 @@ func New(st *store.Store, sessions *session.Service, opts Options) (*Engine, err
 	}
 	e := &Engine{
 		store: st, sessions: sessions, http: outbound.NewClient(guard, "Parley/1.0"),
-		graphs: newGraphCache(), opts: opts, log: opts.Log,
+		opts: opts, log: opts.Log,
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &advanceWorker{e: e})

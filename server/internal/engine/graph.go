@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/google/uuid"
 
@@ -47,15 +46,10 @@ func (g *graph) next(node, port string) string { return g.edges[portRef{node, po
 // wired reports whether a port of node has an edge.
 func (g *graph) wired(node, port string) bool { return g.next(node, port) != "" }
 
-// graphCache keeps compiled published versions, which never change.
-type graphCache struct{ m sync.Map }
-
 type versionKey struct {
 	workspace, workflow uuid.UUID
 	version             int32
 }
-
-func newGraphCache() *graphCache { return &graphCache{} }
 
 // graphOf returns the graph a run executes: its draft snapshot, or its
 // version's graph.
@@ -68,7 +62,7 @@ func (e *Engine) graphOf(ctx context.Context, r domain.Run) (*graph, error) {
 		return compileGraph(g), nil
 	}
 	key := versionKey{r.WorkspaceID, r.WorkflowID, r.Version}
-	if g, ok := e.graphs.m.Load(key); ok {
+	if g, ok := e.graphs.Load(key); ok {
 		return g.(*graph), nil
 	}
 	v, err := e.store.WorkflowVersion(ctx, r.WorkspaceID, r.WorkflowID, r.Version)
@@ -80,6 +74,6 @@ func (e *Engine) graphOf(ctx context.Context, r domain.Run) (*graph, error) {
 		return nil, err
 	}
 	g := compileGraph(pg)
-	e.graphs.m.Store(key, g)
+	e.graphs.Store(key, g)
 	return g, nil
 }

@@ -81,7 +81,7 @@ func (x *execution) exec(ctx context.Context, node *workflowv1.Node, call *callR
 	case *workflowv1.Node_Decision:
 		return o, x.decide(ctx, o, c.Decision)
 	case *workflowv1.Node_Delay:
-		d := duration(c.Delay.GetDuration())
+		d := workflow.DurationOf(c.Delay.GetDuration())
 		wake := x.wakeAt(d)
 		o.input = map[string]any{"seconds": d.Seconds()}
 		o.set("wake_at", wake.Format(time.RFC3339Nano))
@@ -89,7 +89,7 @@ func (x *execution) exec(ctx context.Context, node *workflowv1.Node, call *callR
 		return o, nil
 	case *workflowv1.Node_WaitForEvent:
 		w := c.WaitForEvent
-		wake := x.wakeAt(duration(w.GetTimeout()))
+		wake := x.wakeAt(workflow.DurationOf(w.GetTimeout()))
 		kind := map[workflowv1.WaitEvent]string{
 			workflowv1.WaitEvent_WAIT_EVENT_VISITOR_MESSAGE: domain.WaitMessage,
 			workflowv1.WaitEvent_WAIT_EVENT_BUTTON_CLICK:    domain.WaitButton,
@@ -100,7 +100,7 @@ func (x *execution) exec(ctx context.Context, node *workflowv1.Node, call *callR
 		o.wakeAt = &wake
 		return o, nil
 	case *workflowv1.Node_StopWorkflow:
-		until := time.Now().Add(duration(c.StopWorkflow.GetCooldown()))
+		until := time.Now().Add(workflow.DurationOf(c.StopWorkflow.GetCooldown()))
 		o.end = true
 		if until.After(time.Now()) {
 			o.stopUntil = &until
@@ -303,16 +303,6 @@ func (x *execution) wakeAt(d time.Duration) time.Time {
 		return time.Now()
 	}
 	return time.Now().Add(d)
-}
-
-func duration(d *workflowv1.Duration) time.Duration {
-	per := map[workflowv1.TimeUnit]time.Duration{
-		workflowv1.TimeUnit_TIME_UNIT_SECONDS: time.Second,
-		workflowv1.TimeUnit_TIME_UNIT_MINUTES: time.Minute,
-		workflowv1.TimeUnit_TIME_UNIT_HOURS:   time.Hour,
-		workflowv1.TimeUnit_TIME_UNIT_DAYS:    24 * time.Hour,
-	}[d.GetUnit()]
-	return time.Duration(d.GetAmount()) * per
 }
 
 // finishWait ends the step a resumed run waited in: the answer came, the

@@ -66,8 +66,8 @@ func sessionField(s domain.Session, key string) (any, bool) {
 }
 
 // facts returns what decision conditions read, from the locked session and
-// the run. Reads that need a query happen once, up front only when needed
-// would complicate little; they are cheap and indexed.
+// the run. The two values that need a query (the visitor's last message and
+// message count) are read up front; both are indexed lookups.
 func (x *execution) facts(ctx context.Context) (expr.Facts, error) {
 	s, r := x.sess, x.run
 	text, wrote, err := x.e.store.LastVisitorMessage(ctx, s.WorkspaceID, s.ID)

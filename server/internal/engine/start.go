@@ -125,21 +125,14 @@ func (e *Engine) startTriggered(ctx context.Context, t session.Trigger, kind wor
 			return nil
 		}
 	}
-	settings, err := workflow.DecodeSettings(wf.Settings)
+	if ran, err := e.ranOnce(ctx, t.Session, wf.WorkflowID, wf.Settings); err != nil || ran {
+		return err
+	}
+	active, full, err := e.sessionFull(ctx, t.Session)
 	if err != nil {
 		return err
 	}
-	if settings.GetRunOncePerSession() {
-		ran, err := e.store.SessionHasRunOf(ctx, t.Session.WorkspaceID, t.Session.ID, wf.WorkflowID)
-		if err != nil || ran {
-			return err
-		}
-	}
-	active, err := e.store.CountActiveSessionRuns(ctx, t.Session.WorkspaceID, t.Session.ID)
-	if err != nil {
-		return err
-	}
-	if active >= int64(e.opts.SessionRunCap) {
+	if full {
 		e.log.Warn("workflow not started: session run cap reached", "workflow", domain.PrefixWorkflow.Format(wf.WorkflowID),
 			"session", domain.PrefixSession.Format(t.Session.ID), "cap", e.opts.SessionRunCap)
 		if cause != nil {
@@ -246,12 +239,22 @@ func (e *Engine) Trigger(ctx context.Context, workspaceID uuid.UUID, s Start) (d
 	var key *string
 	if s.IdempotencyKey != "" {
 		key = &s.IdempotencyKey
-		if r, ok, err := e.sameRequest(ctx, workspaceID, s, hash); ok || err != nil {
-			return r, err
-		}
 	}
 	var out domain.Run
 	err := e.store.InTx(ctx, func(ctx context.Context) error {
+		sess, err := e.store.SessionForUpdate(ctx, workspaceID, s.SessionID)
+		if err != nil {
+			return err
+		}
+		if key != nil {
+			// Under the session lock, a start with the same key that
+			// committed first is seen here: its run is the answer.
+			r, ok, err := e.sameRequest(ctx, workspaceID, s, hash)
+			if ok || err != nil {
+				out = r
+				return err
+			}
+		}
 		w, err := e.store.Workflow(ctx, workspaceID, s.WorkflowID)
 		if err != nil {
 			return err
@@ -274,35 +277,15 @@ func (e *Engine) Trigger(ctx context.Context, workspaceID uuid.UUID, s Start) (d
 			return domain.Errorf(domain.KindFailedPrecondition,
 				"workflow %s starts on %q events, not from code: give its published version a Programmatic trigger", id, workflow.TriggerKindName(kind))
 		}
-		sess, err := e.store.SessionForUpdate(ctx, workspaceID, s.SessionID)
-		if err != nil {
-			return err
-		}
-		if key != nil {
-			// A start with the same key may have committed while this one
-			// waited for the session lock: it made the run, which the guards
-			// below (run once, cap) would otherwise refuse to repeat.
-			r, ok, err := e.sameRequest(ctx, workspaceID, s, hash)
-			if ok || err != nil {
-				out = r
-				return err
-			}
-		}
 		if err := e.checkGuards(ctx, sess); err != nil {
 			return err
 		}
-		settings, err := workflow.DecodeSettings(w.Settings)
+		ran, err := e.ranOnce(ctx, sess, w.ID, w.Settings)
 		if err != nil {
 			return err
 		}
-		if settings.GetRunOncePerSession() {
-			ran, err := e.store.SessionHasRunOf(ctx, workspaceID, sess.ID, w.ID)
-			if err != nil {
-				return err
-			}
-			if ran {
-				return domain.Errorf(domain.KindFailedPrecondition, "workflow %s runs once per conversation and already ran on session %s", id, domain.PrefixSession.Format(sess.ID))
-			}
+		if ran {
+			return domain.Errorf(domain.KindFailedPrecondition, "workflow %s runs once per conversation and already ran on session %s", id, domain.PrefixSession.Format(sess.ID))
 		}
 		out, err = e.startRun(ctx, newRun{
 			workflowID: w.ID, version: w.PublishedVersion, graph: g, session: sess, mode: domain.RunProduction,
@@ -348,15 +331,32 @@ func (e *Engine) checkGuards(ctx context.Context, sess domain.Session) error {
 	if stopped {
 		return domain.Errorf(domain.KindFailedPrecondition, "workflows are stopped on session %s: a Stop workflow step's cooldown has not ended", domain.PrefixSession.Format(sess.ID))
 	}
-	active, err := e.store.CountActiveSessionRuns(ctx, sess.WorkspaceID, sess.ID)
+	active, full, err := e.sessionFull(ctx, sess)
 	if err != nil {
 		return err
 	}
-	if active >= int64(e.opts.SessionRunCap) {
+	if full {
 		return domain.Errorf(domain.KindResourceExhausted, "session %s already has %d unfinished runs (the limit is %d): wait for them to finish or cancel some",
 			domain.PrefixSession.Format(sess.ID), active, e.opts.SessionRunCap)
 	}
 	return nil
+}
+
+// sessionFull counts a session's unfinished runs and reports whether they
+// reach the per-session cap.
+func (e *Engine) sessionFull(ctx context.Context, sess domain.Session) (int64, bool, error) {
+	active, err := e.store.CountActiveSessionRuns(ctx, sess.WorkspaceID, sess.ID)
+	return active, active >= int64(e.opts.SessionRunCap), err
+}
+
+// ranOnce reports whether a workflow whose settings say "run once per
+// conversation" already ran on the session.
+func (e *Engine) ranOnce(ctx context.Context, sess domain.Session, workflowID uuid.UUID, rawSettings []byte) (bool, error) {
+	settings, err := workflow.DecodeSettings(rawSettings)
+	if err != nil || !settings.GetRunOncePerSession() {
+		return false, err
+	}
+	return e.store.SessionHasRunOf(ctx, sess.WorkspaceID, sess.ID, workflowID)
 }
 
 // requestHash identifies a programmatic start's request for idempotency.

@@ -10,7 +10,6 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
-	"github.com/riverqueue/river/rivertype"
 )
 
 // Queue is the durable job queue (River) on the store's database. Jobs are
@@ -78,26 +77,6 @@ func CompleteJob[T river.JobArgs](ctx context.Context, job *river.Job[T]) error 
 	}
 	_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
 	return err
-}
-
-// JobStates counts the queue's jobs by state (for tests and diagnostics).
-func (s *Store) JobStates(ctx context.Context) (map[rivertype.JobState]int64, error) {
-	rows, err := s.conn(ctx).Query(ctx, `SELECT state::text, count(*) FROM river_job GROUP BY state`)
-	if err != nil {
-		return nil, err
-	}
-	out := map[rivertype.JobState]int64{}
-	for rows.Next() {
-		var (
-			state string
-			n     int64
-		)
-		if err := rows.Scan(&state, &n); err != nil {
-			return nil, err
-		}
-		out[rivertype.JobState(state)] = n
-	}
-	return out, rows.Err()
 }
 
 // migrateQueue creates or upgrades River's tables.

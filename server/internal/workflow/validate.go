@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -1077,6 +1078,12 @@ func checkWaitForEvent(r reporter, w *workflowv1.WaitForEventNode) {
 	}
 	checkDuration(r, "timeout", w.GetTimeout(), true, "timeout")
 	checkOptionalName(r, "variable", w.GetVariable())
+}
+
+// DurationOf is the length of a duration as a builder entered it; 0 for a
+// nil duration or an unknown unit (which validation reports).
+func DurationOf(d *workflowv1.Duration) time.Duration {
+	return time.Duration(int64(d.GetAmount())*unitSeconds[d.GetUnit()]) * time.Second
 }
 
 // unitSeconds is the length of each time unit.
