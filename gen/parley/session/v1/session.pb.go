@@ -4065,7 +4065,11 @@ func (x *MessageDelta) GetText() string {
 
 type SubscribeWorkspaceRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Opaque cursor from a previous WorkspaceEvent; empty for live events only.
+	// Opaque cursor from a previous WorkspaceEvent; empty for live events.
+	// A live stream starts below the oldest transaction still running when it
+	// opens, so it never misses an event committed concurrently, and may
+	// repeat events committed just before it opened while another writer was
+	// still running.
 	AfterCursor   string `protobuf:"bytes,1,opt,name=after_cursor,json=afterCursor,proto3" json:"after_cursor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -1693,7 +1693,11 @@ export const MessageDeltaSchema: GenMessage<MessageDelta> = /*@__PURE__*/
  */
 export type SubscribeWorkspaceRequest = Message<"parley.session.v1.SubscribeWorkspaceRequest"> & {
   /**
-   * Opaque cursor from a previous WorkspaceEvent; empty for live events only.
+   * Opaque cursor from a previous WorkspaceEvent; empty for live events.
+   * A live stream starts below the oldest transaction still running when it
+   * opens, so it never misses an event committed concurrently, and may
+   * repeat events committed just before it opened while another writer was
+   * still running.
    *
    * @generated from field: string after_cursor = 1;
    */
