@@ -26,6 +26,9 @@ import (
 	sessionv1 "github.com/parleyhq/parley/gen/parley/session/v1"
 	workflowv1 "github.com/parleyhq/parley/gen/parley/workflow/v1"
 	"github.com/parleyhq/parley/server/internal/domain"
+	"github.com/parleyhq/parley/server/internal/engine"
+	"github.com/parleyhq/parley/server/internal/mail"
+	"github.com/parleyhq/parley/server/internal/mail/mailtest"
 	"github.com/parleyhq/parley/server/internal/session"
 	"github.com/parleyhq/parley/server/internal/workflow/workflowtest"
 )
@@ -847,6 +850,67 @@ func TestNodeSendNotificationToChosenOrAvailableOperators(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(ids, want) {
 		t.Errorf("notified %v, want every available operator %v", ids, want)
+	}
+}
+
+func TestNodeSendNotificationEmailsWhenSMTPIsConfigured(t *testing.T) {
+	relay := mailtest.Start(t)
+	sender, err := mail.New(relay.URL(), "Parley <parley@example.com>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := setup(t, withEngine(func(o *engine.Options) { o.Mail = sender }))
+	ann, cid := b.operator(t, "Ann", true), b.operator(t, "Cid", true)
+	s, _ := b.widgetSession(t)
+	wf := b.publish(t, "email", workflowtest.ChainGraph(programmatic(),
+		node("notify", &workflowv1.SendNotificationAction{
+			OperatorIds: []string{ann, cid, "operator_00000000-0000-0000-0000-000000000001"},
+			Title:       "VIP {{ visitor.name }}", Body: "Order {{ order_id }} needs a look.", Email: true,
+		})))
+
+	relay.FailNext(1, 451) // the first delivery is deferred and retried
+	id := b.trigger(t, wf.GetId(), s.GetId(), map[string]any{"order_id": "12345"})
+	st := stepOf(t, b.waitRun(t, id, completed), "notify")
+	wantStep(t, st, "send_notification", workflowv1.StepStatus_STEP_STATUS_COMPLETED, "next")
+	emailed := st.GetOutput().GetFields()["emailed"].GetListValue().AsSlice()
+	slices.SortFunc(emailed, func(a, b any) int { return strings.Compare(a.(string), b.(string)) })
+	if !slices.Equal(emailed, []any{"ann@example.com", "cid@example.com"}) {
+		t.Errorf("step output emailed %v, want both operators' addresses", emailed)
+	}
+	if !strings.Contains(st.GetError(), "no operator operator_00000000-0000-0000-0000-000000000001") {
+		t.Errorf("step error %q does not name the unknown operator", st.GetError())
+	}
+
+	got := map[string]string{}
+	for _, m := range relay.Wait(t, 2) {
+		if m.Header.Get("Subject") != "VIP Ada" || !strings.Contains(m.Body, "Order 12345 needs a look.") ||
+			!strings.Contains(m.Body, s.GetId()) {
+			t.Errorf("email to %v: subject %q body %q", m.To, m.Header.Get("Subject"), m.Body)
+		}
+		got[m.To[0]] = m.Header.Get("Message-ID")
+	}
+	if len(got) != 2 || got["ann@example.com"] == "" || got["cid@example.com"] == "" || got["ann@example.com"] == got["cid@example.com"] {
+		t.Errorf("emails %v, want one to each operator with its own Message-ID", got)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := len(relay.Messages()); n != 2 {
+		t.Errorf("%d emails accepted, want 2 (the deferred one retried once)", n)
+	}
+}
+
+func TestNodeSendNotificationWithoutSMTPSaysSo(t *testing.T) {
+	b := setup(t)
+	b.operator(t, "Ann", true)
+	s, _ := b.widgetSession(t)
+	wf := b.publish(t, "no smtp", workflowtest.ChainGraph(programmatic(),
+		node("notify", &workflowv1.SendNotificationAction{Title: "New chat", Email: true})))
+	id := b.trigger(t, wf.GetId(), s.GetId(), nil)
+	st := stepOf(t, b.waitRun(t, id, completed), "notify")
+	if got := st.GetOutput().GetFields()["email"].GetStringValue(); !strings.Contains(got, "SMTP is not configured") {
+		t.Errorf("step output email %q, want it to say SMTP is not configured", got)
+	}
+	if evs := b.causedBy(t, s.GetId(), id); len(evs) != 1 || evs[0].GetNotificationSent() == nil {
+		t.Errorf("events %v, want the notification on the workspace stream all the same", evs)
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"github.com/parleyhq/parley/server/internal/mail"
 )
 
 // Config is everything the server can be told. Each field has a flag and a
@@ -33,6 +35,10 @@ type Config struct {
 	// JobTimeout bounds one workflow job; jobs of a process that died are
 	// retried once they have run this long plus 10 s.
 	JobTimeout time.Duration
+	// SMTPURL is the relay notification emails go through
+	// (smtp://user:pass@host:587 or smtps://...); empty sends no email.
+	// SMTPFrom is their sender address.
+	SMTPURL, SMTPFrom string
 }
 
 // defaults, in one place.
@@ -66,6 +72,8 @@ func bindFlags(fs *flag.FlagSet, cfg *Config, getenv envOf) {
 	str(&cfg.LogLevel, "log-level", "PARLEY_LOG_LEVEL", "debug, info, warn or error")
 	str(&cfg.LogFormat, "log-format", "PARLEY_LOG_FORMAT", "text or json")
 	str(&cfg.PublicURL, "public-url", "PARLEY_PUBLIC_URL", "base URL clients use to reach this server (default http://<addr>)")
+	str(&cfg.SMTPURL, "smtp-url", "PARLEY_SMTP_URL", "SMTP relay for notification emails, smtp://[user:pass@]host[:port] (STARTTLS when offered) or smtps://...; empty sends none")
+	str(&cfg.SMTPFrom, "smtp-from", "PARLEY_SMTP_FROM", "sender address of notification emails, e.g. 'Parley <parley@example.com>'")
 	cfg.BootstrapToken = getenv("PARLEY_BOOTSTRAP_TOKEN")
 	list(fs, getenv, &cfg.OutboundAllow, "outbound-allow", "PARLEY_OUTBOUND_ALLOW",
 		"comma-separated CIDRs, IPs or host names (each optionally with :port) that fetch API and webhook steps may call although they are loopback, private or link-local")
@@ -137,7 +145,35 @@ func (c *Config) validate() error {
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
 		errs = append(errs, fmt.Errorf("--public-url %q: must start with http:// or https://", c.PublicURL))
 	}
+	if _, err := c.mailer(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// mailer is the configured SMTP sender, or nil when none is configured.
+func (c *Config) mailer() (*mail.Sender, error) {
+	if c.SMTPURL == "" {
+		if c.SMTPFrom != "" {
+			return nil, errors.New("--smtp-from: set but --smtp-url is empty")
+		}
+		return nil, nil
+	}
+	from := c.SMTPFrom
+	if from == "" {
+		from = "parley@localhost" // still check the URL, and say both
+	}
+	s, err := mail.New(c.SMTPURL, from)
+	if err != nil {
+		err = fmt.Errorf("--smtp-url/--smtp-from: %w", err)
+	}
+	if c.SMTPFrom == "" {
+		err = errors.Join(errors.New("--smtp-from: required with --smtp-url"), err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 func parseLevel(s string) (slog.Level, error) {

@@ -22,6 +22,7 @@ import (
 	sessionv1 "github.com/parleyhq/parley/gen/parley/session/v1"
 	workflowv1 "github.com/parleyhq/parley/gen/parley/workflow/v1"
 	"github.com/parleyhq/parley/server/internal/auth"
+	"github.com/parleyhq/parley/server/internal/mail/mailtest"
 	"github.com/parleyhq/parley/server/internal/pgtest"
 	"github.com/parleyhq/parley/server/internal/workflow/workflowtest"
 )
@@ -326,4 +327,26 @@ func TestTwoReplicasShareRunsWithoutDoingOneTwice(t *testing.T) {
 		t.Errorf("jobs were worked by %d replicas, want both", workers)
 	}
 	t.Logf("%d runs on 2 replicas; %d jobs needed a second attempt", n, twice)
+}
+
+func TestNotificationEmailGoesThroughTheConfiguredRelay(t *testing.T) {
+	relay := mailtest.Start(t)
+	boot := auth.NewAPISecret()
+	s := startServer(t, "DATABASE_URL="+pgtest.URL(t), "PARLEY_BOOTSTRAP_TOKEN="+boot,
+		"PARLEY_SMTP_URL="+relay.URL(), "PARLEY_SMTP_FROM=Parley <parley@example.com>")
+	waitServing(t, s)
+	ctx := context.Background()
+	sc := sessionsClient(s, boot)
+	if _, err := sc.CreateOperator(ctx, connect.NewRequest(&sessionv1.CreateOperatorRequest{Name: "Ann", Email: "ann@example.com", Available: true})); err != nil {
+		t.Fatal(err)
+	}
+	wf := publishGraph(t, s, boot, "email", workflowtest.ChainGraph(
+		workflowtest.NewNode("start", &workflowv1.ProgrammaticTrigger{}),
+		workflowtest.NewNode("notify", &workflowv1.SendNotificationAction{Title: "Order {{ n }}", Body: "Please look.", Email: true}),
+	))
+	startRuns(t, []*server{s}, boot, wf, 1)
+	m := relay.Wait(t, 1)[0]
+	if m.From != "parley@example.com" || len(m.To) != 1 || m.To[0] != "ann@example.com" || m.Header.Get("Subject") != "Order 0" {
+		t.Errorf("email from %q to %v subject %q", m.From, m.To, m.Header.Get("Subject"))
+	}
 }

@@ -51,7 +51,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	sessions := session.NewService(db.Store, session.HubOptions{Heartbeat: cfg.Heartbeat, Log: log})
 	go sessions.Hub().Run(ctx)
-	runs, err := engine.New(db.Store, sessions, engine.Options{Log: log, OutboundAllow: cfg.OutboundAllow, JobTimeout: cfg.JobTimeout})
+	mailer, err := cfg.mailer()
+	if err != nil {
+		return err
+	}
+	runs, err := engine.New(db.Store, sessions, engine.Options{
+		Log: log, OutboundAllow: cfg.OutboundAllow, JobTimeout: cfg.JobTimeout, Mail: mailer,
+	})
 	if err != nil {
 		return fmt.Errorf("--outbound-allow: %w", err)
 	}

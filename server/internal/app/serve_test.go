@@ -257,12 +257,12 @@ func TestBootstrapTokenAndTokenCommands(t *testing.T) {
 }
 
 func TestInvalidConfigurationIsExplained(t *testing.T) {
-	cmd := exec.Command(binary, "serve", "--addr", "nonsense", "--log-level", "loud")
+	cmd := exec.Command(binary, "serve", "--addr", "nonsense", "--log-level", "loud", "--smtp-url", "ftp://mail.example.com")
 	out, err := cmd.CombinedOutput()
 	if err == nil {
 		t.Fatal("serve accepted an invalid configuration")
 	}
-	for _, want := range []string{"--addr", "--log-level"} {
+	for _, want := range []string{"--addr", "--log-level", "--smtp-from: required", "scheme must be smtp or smtps"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("output does not mention %s:\n%s", want, out)
 		}

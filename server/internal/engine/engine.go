@@ -27,6 +27,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/parleyhq/parley/server/internal/engine/outbound"
+	"github.com/parleyhq/parley/server/internal/mail"
 	"github.com/parleyhq/parley/server/internal/session"
 	"github.com/parleyhq/parley/server/internal/store"
 )
@@ -56,6 +57,9 @@ type Options struct {
 	RetryBase time.Duration
 	// MaxSteps is the most steps one run may execute (default 1000).
 	MaxSteps int
+	// Mail sends notification emails; nil means notifications are only
+	// delivered on the workspace stream.
+	Mail *mail.Sender
 }
 
 func (o *Options) defaults() {
@@ -111,6 +115,7 @@ func New(st *store.Store, sessions *session.Service, opts Options) (*Engine, err
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &advanceWorker{e: e})
+	river.AddWorker(workers, &emailWorker{e: e})
 	e.queue, err = st.NewQueue(workers, store.QueueConfig{
 		Workers: opts.Workers, JobTimeout: opts.JobTimeout, RescueAfter: opts.RescueAfter,
 		FetchPollInterval: time.Second, Log: opts.Log,

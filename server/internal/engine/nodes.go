@@ -259,25 +259,44 @@ func (x *execution) assignUser(ctx context.Context, o *outcome, a *workflowv1.As
 func (x *execution) notify(ctx context.Context, o *outcome, a *workflowv1.SendNotificationAction) error {
 	title := x.render(o, "title", a.GetTitle())
 	body := x.render(o, "body", a.GetBody())
-	var ids []uuid.UUID
+	all, err := x.e.store.Operators(ctx, x.sess.WorkspaceID)
+	if err != nil {
+		return err
+	}
+	byID := make(map[uuid.UUID]domain.Operator, len(all))
+	for _, op := range all {
+		byID[op.ID] = op
+	}
+	var ops []domain.Operator
 	if len(a.GetOperatorIds()) == 0 {
-		ops, err := x.e.store.Operators(ctx, x.sess.WorkspaceID)
-		if err != nil {
-			return err
-		}
-		for _, op := range ops {
+		for _, op := range all {
 			if op.Available {
-				ids = append(ids, op.ID)
+				ops = append(ops, op)
 			}
 		}
 	}
 	for i, s := range a.GetOperatorIds() {
-		id, err := domain.PrefixOperator.Parse(fmt.Sprintf("operator_ids[%d]", i), s)
+		field := fmt.Sprintf("operator_ids[%d]", i)
+		id, err := domain.PrefixOperator.Parse(field, s)
 		if err != nil {
 			o.fail, o.err = true, err.Error()
 			return nil
 		}
-		ids = append(ids, id)
+		op, ok := byID[id]
+		if !ok {
+			o.note(fmt.Sprintf("%s: no operator %s in this workspace", field, s))
+			continue
+		}
+		ops = append(ops, op)
+	}
+	ids := make([]uuid.UUID, len(ops))
+	for i, op := range ops {
+		ids[i] = op.ID
+	}
+	if a.GetEmail() {
+		if err := x.emailOperators(ctx, o, ops, title, body); err != nil {
+			return err
+		}
 	}
 	return x.apply(ctx, o, session.Notify{OperatorIDs: ids, Title: title, Body: body})
 }
