@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests drive: interpreters that check the
-# generated PHP and Ruby snippets, and curl for the cURL snippet. Idempotent:
+# generated PHP and Ruby snippets, curl for the cURL snippet, and Chromium for
+# the widget's browser test. Idempotent:
 # it does nothing when every command is already there. Without root (or
 # passwordless sudo) it only says what is missing; the tests that need a
 # missing command then skip locally and fail under CI=true.
@@ -11,6 +12,7 @@ declare -A packages=(
 	[php]=php-cli
 	[ruby]=ruby
 	[curl]=curl
+	[chromium]=chromium
 )
 
 missing=()

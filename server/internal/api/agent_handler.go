@@ -12,14 +12,15 @@ import (
 	"github.com/parleyhq/parley/gen/parley/agent/v1/agentv1connect"
 	"github.com/parleyhq/parley/server/internal/agent"
 	"github.com/parleyhq/parley/server/internal/domain"
+	"github.com/parleyhq/parley/server/internal/session"
 )
 
-// AgentHandler serves parley.agent.v1.AgentService. Personas and the
-// knowledge base are implemented; starting, pausing and answering arrive
-// with the agent itself.
+// AgentHandler serves parley.agent.v1.AgentService: personas, the
+// knowledge base, and starting and pausing the agent on a session.
 type AgentHandler struct {
 	agentv1connect.UnimplementedAgentServiceHandler
-	agent *agent.Service
+	agent    *agent.Service
+	sessions *session.Service
 }
 
 func (h *AgentHandler) CreatePersona(ctx context.Context, req *connect.Request[agentv1.CreatePersonaRequest]) (*connect.Response[agentv1.CreatePersonaResponse], error) {

@@ -72,15 +72,17 @@ func NewHandler(d Deps) http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.Handle(workflowv1connect.NewWorkflowServiceHandler(&WorkflowHandler{workflows: d.Workflows, engine: d.Engine, publicURL: d.PublicURL}, opts...))
-	mux.Handle(agentv1connect.NewAgentServiceHandler(&AgentHandler{agent: d.Agent}, opts...))
+	mux.Handle(agentv1connect.NewAgentServiceHandler(&AgentHandler{agent: d.Agent, sessions: d.Sessions}, opts...))
 	mux.Handle(sessionv1connect.NewSessionServiceHandler(&SessionHandler{sessions: d.Sessions, engine: d.Engine}, opts...))
+
+	registerREST(mux, mux, d.Log, d.PublicURL)
 
 	mux.Handle(grpchealth.NewHandler(&healthChecker{ping: d.Ping}))
 	reflector := grpcreflect.NewStaticReflector(append([]string{grpchealth.HealthV1ServiceName}, ServiceNames...)...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{}))
-	return mux
+	return withCORS(mux)
 }
 
 // healthChecker answers SERVING while the database answers.

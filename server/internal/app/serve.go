@@ -18,6 +18,7 @@ import (
 	"github.com/parleyhq/parley/server/internal/domain"
 	"github.com/parleyhq/parley/server/internal/engine"
 	"github.com/parleyhq/parley/server/internal/session"
+	"github.com/parleyhq/parley/server/internal/widget"
 	"github.com/parleyhq/parley/server/internal/workflow"
 )
 
@@ -37,7 +38,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer db.close(ctx)
 
 	tokens := auth.NewTokens(db.Store)
-	if err := bootstrap(ctx, cfg, tokens, stdout); err != nil {
+	workflows := workflow.NewService(db.Store, false)
+	if err := bootstrap(ctx, cfg, tokens, workflows, stdout); err != nil {
 		return err
 	}
 
@@ -49,6 +51,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 
+	publicURL := cfg.publicURL(ln.Addr())
 	sessions := session.NewService(db.Store, session.HubOptions{Heartbeat: cfg.Heartbeat, Log: log})
 	go sessions.Hub().Run(ctx)
 	mailer, err := cfg.mailer()
@@ -71,14 +74,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Log:       log,
 		Metrics:   api.NewMetrics(),
 		Authn:     authn,
-		Workflows: workflow.NewService(db.Store, false),
+		Workflows: workflows,
 		Sessions:  sessions,
 		Agent:     agent.NewService(db.Store),
 		Engine:    runs,
-		PublicURL: cfg.publicURL(ln.Addr()),
+		PublicURL: publicURL,
 		Ping:      db.Ping,
 	})
-	err = serveHTTP(ctx, cfg, log, ln, handler, stdout)
+	root := http.NewServeMux()
+	root.Handle("/", handler)
+	root.Handle("GET /widget.js", widget.ScriptHandler())
+	root.Handle("GET /demo", widget.DemoHandler(db.Store, auth.DefaultWorkspaceSlug, publicURL, log))
+	err = serveHTTP(ctx, cfg, log, ln, root, stdout)
 	stopEngine()
 	if engineErr := <-engineDone; engineErr != nil && err == nil {
 		err = fmt.Errorf("workflow engine: %w", engineErr)
@@ -132,7 +139,7 @@ func serveHTTP(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listene
 
 // bootstrap creates the default workspace on first start and prints a dev
 // token for it, and registers PARLEY_BOOTSTRAP_TOKEN when set.
-func bootstrap(ctx context.Context, cfg Config, tokens *auth.Tokens, stdout io.Writer) error {
+func bootstrap(ctx context.Context, cfg Config, tokens *auth.Tokens, workflows *workflow.Service, stdout io.Writer) error {
 	ws, created, err := tokens.EnsureWorkspace(ctx, auth.DefaultWorkspaceSlug)
 	if err != nil {
 		return fmt.Errorf("create default workspace: %w", err)
@@ -141,6 +148,9 @@ func bootstrap(ctx context.Context, cfg Config, tokens *auth.Tokens, stdout io.W
 		_, secret, err := tokens.Create(ctx, ws.ID, "dev token (first start)", domain.AllScopes)
 		if err != nil {
 			return fmt.Errorf("create dev token: %w", err)
+		}
+		if err := widget.CreateSamples(ctx, workflows, ws.ID); err != nil {
+			return fmt.Errorf("create the demo's sample workflows: %w", err)
 		}
 		fmt.Fprintf(stdout, "parley: created workspace %q (public key %s)\n", ws.Slug, ws.PublicKey)
 		fmt.Fprintf(stdout, "parley: dev API token (all scopes, shown once): %s\n", secret)

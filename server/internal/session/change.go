@@ -459,3 +459,16 @@ func AgentStateOf(s domain.Session) *sessionv1.AgentState {
 	}
 	return st
 }
+
+// All applies several changes in order, in one transaction: all of them
+// or, when one fails, none.
+type All []Change
+
+func (cs All) apply(m *mutation) error {
+	for _, c := range cs {
+		if err := c.apply(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
