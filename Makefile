@@ -37,12 +37,17 @@ build: ## Build bin/parley.
 	go build -o bin/parley ./server/cmd/parley
 
 .PHONY: generate
-generate: setup ## Regenerate every generated file (protobuf, Connect, sqlc) from proto/ and sql/.
+generate: setup ## Regenerate every generated file (protobuf, Connect, sqlc, the widget bundle) from proto/, sql/ and clients/widget.
 	rm -rf gen/parley clients/typescript/src/gen clients/python/src/buf \
 		clients/python/src/parley/agent clients/python/src/parley/session clients/python/src/parley/workflow
 	$(BUF) generate
 	rm -rf gen/db
 	$(SQLC) generate -f sql/sqlc.yaml
+	node clients/widget/build.mjs
+
+.PHONY: widget
+widget: setup ## Rebuild the browser widget bundle (server/internal/widget/static/widget.js) from clients/widget.
+	node clients/widget/build.mjs
 
 .PHONY: lint
 lint: setup ## buf lint, buf format, buf breaking (against main), sqlc vet, go vet.
@@ -56,7 +61,7 @@ lint: setup ## buf lint, buf format, buf breaking (against main), sqlc vet, go v
 
 .PHONY: check-generated
 check-generated: generate ## Fail when generated files differ from what is committed.
-	@changes=$$(git status --porcelain -- gen clients/typescript/src/gen clients/python/src); \
+	@changes=$$(git status --porcelain -- gen clients/typescript/src/gen clients/python/src server/internal/widget/static/widget.js); \
 	if [ -n "$$changes" ]; then echo "generated files are stale; run make generate and commit:"; echo "$$changes"; exit 1; fi
 
 .PHONY: test

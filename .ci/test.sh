@@ -18,8 +18,9 @@ make --no-print-directory lint
 step "generated code is up to date"
 make --no-print-directory check-generated
 
-step "TypeScript: generated code type-checks"
+step "TypeScript: generated code and the widget type-check"
 node_modules/.bin/tsc -p clients/typescript --noEmit
+node_modules/.bin/tsc -p clients/widget --noEmit
 
 step "Python: generated package imports"
 PYTHONPATH=clients/python/src .venv/bin/python -c '
