@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	"connectrpc.com/connect"
@@ -178,7 +179,8 @@ func jsonProblem(err error) string {
 // fields decodes the body's fields into the given targets; a field that is
 // not listed, or has the wrong JSON type, is an error naming it.
 func fields(body map[string]json.RawMessage, targets map[string]any) error {
-	for name, raw := range body {
+	for _, name := range slices.Sorted(maps.Keys(body)) { // the same error for the same body
+		raw := body[name]
 		target, ok := targets[name]
 		if !ok {
 			known := slices.Sorted(maps.Keys(targets))
@@ -222,7 +224,7 @@ func (e *restEndpoints) triggerWorkflow(ctx context.Context, r *http.Request, bo
 		return nil, err
 	}
 	key := r.Header.Get("Idempotency-Key")
-	if len(key) > restMaxIdempotencyKey {
+	if utf8.RuneCountInString(key) > restMaxIdempotencyKey {
 		return nil, badRequest("Idempotency-Key", "must be at most %d characters", restMaxIdempotencyKey)
 	}
 	req := connect.NewRequest(&workflowv1.TriggerWorkflowRequest{
