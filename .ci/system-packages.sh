@@ -19,6 +19,10 @@ missing=()
 for cmd in "${!packages[@]}"; do
 	command -v "$cmd" >/dev/null 2>&1 || missing+=("${packages[$cmd]}")
 done
+# The PHP snippet needs PHP's curl extension, a package of its own.
+if ! command -v php >/dev/null 2>&1 || ! php -r 'exit(extension_loaded("curl") ? 0 : 1);' 2>/dev/null; then
+	missing+=(php-curl)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "system packages: all present"
 	exit 0
