@@ -1,13 +1,11 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -23,6 +21,7 @@ import (
 	"github.com/parleyhq/parley/server/internal/pgtest"
 	"github.com/parleyhq/parley/server/internal/workflow"
 	"github.com/parleyhq/parley/server/internal/workflow/workflowtest"
+	"github.com/parleyhq/parley/server/internal/workflow/workflowtest/snippettest"
 )
 
 // The REST trigger snippets, run by their interpreters against the real
@@ -114,7 +113,7 @@ func TestGeneratedSnippetsStartTheWorkflow(t *testing.T) {
 				workflow.SnippetSessionPlaceholder, session,
 			).Replace(code)
 
-			out := runSnippet(t, lang, code)
+			out := snippettest.RunSnippet(t, lang, code)
 			if lang == workflowv1.SnippetLanguage_SNIPPET_LANGUAGE_CURL {
 				// curl prints only the body: it must be the success JSON.
 				var body map[string]any
@@ -187,10 +186,10 @@ func TestSeedSnippetsRunUnchangedExceptTheHost(t *testing.T) {
 
 			var out string
 			if strings.HasSuffix(c.file, ".mjs") {
-				out = runTool(t, "node", ".mjs", code)
+				out = snippettest.RunSnippet(t, workflowv1.SnippetLanguage_SNIPPET_LANGUAGE_NODE, code)
 			} else {
-				needTool(t, "curl")
-				out = runTool(t, "sh", ".sh", code)
+				snippettest.NeedTool(t, "curl")
+				out = snippettest.RunFile(t, "sh", "snippet.sh", code)
 			}
 
 			body := out
@@ -370,94 +369,4 @@ func waitAgent(t *testing.T, s *server, token, sessionID, instruction, output st
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// runSnippet runs a generated REST snippet with its language's tool and
-// returns its standard output.
-func runSnippet(t *testing.T, lang workflowv1.SnippetLanguage, code string) string {
-	t.Helper()
-	switch lang {
-	case workflowv1.SnippetLanguage_SNIPPET_LANGUAGE_CURL:
-		needTool(t, "curl")
-		return runTool(t, "bash", ".sh", code)
-	case workflowv1.SnippetLanguage_SNIPPET_LANGUAGE_NODE:
-		return runTool(t, "node", ".mjs", code)
-	case workflowv1.SnippetLanguage_SNIPPET_LANGUAGE_PYTHON:
-		return runTool(t, "python3", ".py", code)
-	case workflowv1.SnippetLanguage_SNIPPET_LANGUAGE_PHP:
-		needTool(t, "php")
-		if exec.Command("php", "-r", `exit(extension_loaded("curl") ? 0 : 1);`).Run() != nil {
-			t.Skip("php's curl extension is not installed (Debian: apt-get install php-curl): skipping this check")
-		}
-		return runTool(t, "php", ".php", code)
-	case workflowv1.SnippetLanguage_SNIPPET_LANGUAGE_RUBY:
-		return runTool(t, "ruby", ".rb", code)
-	case workflowv1.SnippetLanguage_SNIPPET_LANGUAGE_GO:
-		return runTool(t, "go", ".go", code)
-	}
-	t.Fatalf("no runner for %v", lang)
-	return ""
-}
-
-// toolPackages names the Debian package of each tool that may be missing;
-// the others are always there where the tests run.
-var toolPackages = map[string]string{"php": "php-cli", "ruby": "ruby", "curl": "curl"}
-
-// needTool skips the test when an optional tool is missing and fails it
-// when a required one is. Under CI=true every tool is required:
-// .ci/system-packages.sh installs them there.
-func needTool(t *testing.T, bin string) {
-	t.Helper()
-	if _, err := exec.LookPath(bin); err != nil {
-		if pkg, ok := toolPackages[bin]; ok && os.Getenv("CI") != "true" {
-			t.Skipf("%s is not installed (Debian: apt-get install %s): skipping this check", bin, pkg)
-		}
-		t.Fatalf("%s is required for this test: %v", bin, err)
-	}
-}
-
-// runTool writes code to a file with extension ext in a new directory, runs
-// it with bin (for go: `go run .` in a standalone module, offline), with no
-// proxy, and returns its standard output. A failure fails the test with
-// everything the tool printed.
-func runTool(t *testing.T, bin, ext, code string) string {
-	t.Helper()
-	needTool(t, bin)
-	dir := t.TempDir()
-	file := filepath.Join(dir, "snippet"+ext)
-	args := []string{file}
-	env := []string{}
-	if bin == "go" {
-		file = filepath.Join(dir, "main.go")
-		if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module snippet\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		args = []string{"run", "."}
-		env = []string{"GOFLAGS=-mod=mod", "GOWORK=off", "GOTOOLCHAIN=local", "GOPROXY=off", "CGO_ENABLED=0"}
-	}
-	if err := os.WriteFile(file, []byte(code), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
-		"LANG=C.UTF-8", "LC_ALL=C.UTF-8", "PYTHONIOENCODING=utf-8",
-		"HTTP_PROXY=", "http_proxy=", "HTTPS_PROXY=", "https_proxy=", "ALL_PROXY=", "all_proxy=",
-		"NO_PROXY=*", "no_proxy=*")
-	cmd.Env = append(cmd.Env, env...)
-	cmd.WaitDelay = 5 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	began := time.Now()
-	err := cmd.Run()
-	if err != nil {
-		t.Fatalf("%s %s: %v\nprogram:\n%s\nstdout:\n%s\nstderr:\n%s", bin, strings.Join(args, " "), err, code, stdout.String(), stderr.String())
-	}
-	if stderr.Len() > 0 {
-		t.Logf("%s wrote to stderr:\n%s", bin, stderr.String())
-	}
-	t.Logf("%s ran in %v", bin, time.Since(began).Round(time.Millisecond))
-	return stdout.String()
 }

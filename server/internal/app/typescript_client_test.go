@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -22,20 +21,10 @@ import (
 // fetch transport against the real binary, run under Node
 // (clients/typescript/test/widget-stream.test.ts).
 func TestTypeScriptWidgetClientStreams(t *testing.T) {
-	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	node, nodeErr := exec.LookPath("node")
+	root := repoRoot(t)
 	tsc := filepath.Join(root, "node_modules", ".bin", "tsc")
 	_, tscErr := os.Stat(tsc)
-	if err := errors.Join(nodeErr, tscErr); err != nil {
-		msg := fmt.Sprintf("the TypeScript client test needs node on PATH and %s (make setup installs it): %v", tsc, err)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	requireNode(t, fmt.Sprintf("the TypeScript client test needs node on PATH and %s (make setup installs it)", tsc), tscErr)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
@@ -61,21 +50,10 @@ func TestTypeScriptWidgetClientStreams(t *testing.T) {
 		t.Fatalf("default workspace's public key: %v", err)
 	}
 
-	runCtx, stop := context.WithTimeout(ctx, 2*time.Minute)
-	defer stop()
-	run := exec.CommandContext(runCtx, node, "--test", "--test-reporter=tap", filepath.Join("clients", "typescript", "dist-test", "test")+string(filepath.Separator))
-	run.Dir = root
-	run.Env = append(os.Environ(), "PARLEY_URL="+s.url, "PARLEY_PUBLIC_KEY="+publicKey, "PARLEY_TOKEN="+boot)
-	run.WaitDelay = 10 * time.Second
-	out, err := run.CombinedOutput()
-	if runCtx.Err() != nil {
-		t.Fatalf("node --test did not finish within 2 minutes:\n%s", out)
-	}
-	if err != nil {
-		t.Fatalf("node --test: %v\n%s", err, out)
-	}
+	out := runNode(t, 2*time.Minute, []string{"PARLEY_URL=" + s.url, "PARLEY_PUBLIC_KEY=" + publicKey, "PARLEY_TOKEN=" + boot},
+		"--test", "--test-reporter=tap", filepath.Join("clients", "typescript", "dist-test", "test")+string(filepath.Separator))
 	var summary []string
-	for _, line := range strings.Split(string(out), "\n") {
+	for _, line := range strings.Split(out, "\n") {
 		if tapSummary.MatchString(line) {
 			summary = append(summary, strings.TrimSpace(line))
 		}

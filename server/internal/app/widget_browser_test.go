@@ -1,11 +1,8 @@
 package app_test
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,24 +18,15 @@ import (
 // chat is closed, and a reload restores the same session and conversation.
 // The script saves a screenshot to test-artifacts/widget-demo.png.
 func TestWidgetDemoInChromium(t *testing.T) {
-	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repoRoot(t)
 	chromium := os.Getenv("CHROMIUM")
 	if chromium == "" {
 		chromium = "/usr/bin/chromium"
 	}
-	node, nodeErr := exec.LookPath("node")
 	_, playwrightErr := os.Stat(filepath.Join(root, "node_modules", "playwright-core", "package.json"))
 	_, chromiumErr := os.Stat(chromium)
-	if err := errors.Join(nodeErr, playwrightErr, chromiumErr); err != nil {
-		msg := fmt.Sprintf("the widget browser test needs node on PATH, node_modules/playwright-core (make setup installs it) and %s (.ci/system-packages.sh installs it): %v", chromium, err)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	requireNode(t, fmt.Sprintf("the widget browser test needs node on PATH, node_modules/playwright-core (make setup installs it) and %s (.ci/system-packages.sh installs it)", chromium),
+		playwrightErr, chromiumErr)
 	if err := os.MkdirAll(filepath.Join(root, "test-artifacts"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -47,18 +35,7 @@ func TestWidgetDemoInChromium(t *testing.T) {
 	s := startServer(t, "DATABASE_URL="+pgtest.URL(t), "PARLEY_BOOTSTRAP_TOKEN="+boot)
 	waitServing(t, s)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	run := exec.CommandContext(ctx, node, filepath.Join("clients", "widget", "test", "demo.browser.mjs"))
-	run.Dir = root
-	run.Env = append(os.Environ(), "PARLEY_URL="+s.url, "PARLEY_TOKEN="+boot, "CHROMIUM="+chromium)
-	run.WaitDelay = 10 * time.Second
-	out, err := run.CombinedOutput()
-	if ctx.Err() != nil {
-		t.Fatalf("demo.browser.mjs did not finish within 3 minutes:\n%s", out)
-	}
-	if err != nil {
-		t.Fatalf("node clients/widget/test/demo.browser.mjs: %v\n%s", err, out)
-	}
-	t.Logf("demo.browser.mjs (%s):\n%s", s.url, strings.TrimSpace(string(out)))
+	out := runNode(t, 3*time.Minute, []string{"PARLEY_URL=" + s.url, "PARLEY_TOKEN=" + boot, "CHROMIUM=" + chromium},
+		filepath.Join("clients", "widget", "test", "demo.browser.mjs"))
+	t.Logf("demo.browser.mjs (%s):\n%s", s.url, strings.TrimSpace(out))
 }

@@ -1,8 +1,6 @@
 package workflow
 
 import (
-	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -12,8 +10,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -22,12 +18,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 
 	workflowv1 "github.com/parleyhq/parley/gen/parley/workflow/v1"
 	"github.com/parleyhq/parley/server/internal/domain"
+	"github.com/parleyhq/parley/server/internal/workflow/workflowtest/snippettest"
 )
 
 // The test vector of seed 000: a workflow id and its "~" form.
@@ -199,7 +195,7 @@ func TestSnippetsRunAgainstServer(t *testing.T) {
 			defer srv.Close()
 
 			s := Snippets(srv.URL, seedWorkflowID)[i]
-			out := snippetRun(t, s)
+			out := snippettest.RunSnippet(t, s.GetLanguage(), s.GetCode())
 
 			mu.Lock()
 			defer mu.Unlock()
@@ -271,15 +267,12 @@ func TestSnippetQuoting(t *testing.T) {
 	for _, r := range runners {
 		t.Run(r.name, func(t *testing.T) {
 			t.Parallel()
-			snippetNeedTool(t, r.bin)
 			var prog strings.Builder
 			prog.WriteString(r.prologue)
 			for _, v := range values {
 				prog.WriteString(r.print(r.quote(v)) + "\n")
 			}
-			dir := t.TempDir()
-			path := snippetWriteFile(t, dir, r.file, prog.String())
-			out := snippetRunTool(t, dir, nil, r.bin, path)
+			out := snippettest.RunFile(t, r.bin, r.file, prog.String())
 			got := strings.Split(out, "\x00")
 			if len(got) != len(values)+1 || got[len(values)] != "" {
 				t.Fatalf("%d values printed, want %d:\n%q\nprogram:\n%s", len(got)-1, len(values), out, prog.String())
@@ -427,134 +420,36 @@ func ExampleSnippets() {
 
 // ---- helpers ----
 
-// snippetToolPackages names the Debian package of each tool that may be
-// missing; the others are always installed where the tests run.
-var snippetToolPackages = map[string]string{"php": "php-cli", "ruby": "ruby", "curl": "curl"}
-
-// snippetNeedTool skips the test when an optional interpreter is missing and fails
-// it when a required one is. Under CI=true every interpreter is required:
-// .ci/system-packages.sh installs them there.
-func snippetNeedTool(t *testing.T, bin string) {
-	t.Helper()
-	if _, err := exec.LookPath(bin); err != nil {
-		if pkg, ok := snippetToolPackages[bin]; ok && os.Getenv("CI") != "true" {
-			t.Skipf("%s is not installed (Debian: apt-get install %s): skipping this check", bin, pkg)
-		}
-		t.Fatalf("%s is required for this test: %v", bin, err)
-	}
-}
-
-func snippetWriteFile(t *testing.T, dir, name, content string) string {
-	t.Helper()
-	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-// snippetRunTool runs bin in dir, with no proxy and a UTF-8 locale, and returns
-// its standard output; a failure fails the test with everything printed.
-func snippetRunTool(t *testing.T, dir string, env []string, bin string, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
-		"LANG=C.UTF-8", "LC_ALL=C.UTF-8", "PYTHONIOENCODING=utf-8",
-		"HTTP_PROXY=", "http_proxy=", "HTTPS_PROXY=", "https_proxy=", "ALL_PROXY=", "all_proxy=",
-		"NO_PROXY=*", "no_proxy=*")
-	cmd.Env = append(cmd.Env, env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s %s: %v\nstdout:\n%s\nstderr:\n%s", bin, strings.Join(args, " "), err, stdout.String(), stderr.String())
-	}
-	return stdout.String()
-}
-
-// snippetGoEnv builds snippets as a standalone module, offline, with this Go.
-var snippetGoEnv = []string{"GOFLAGS=-mod=mod", "GOWORK=off", "GOTOOLCHAIN=local", "GOPROXY=off", "CGO_ENABLED=0"}
-
-// snippetGoModule writes code as the main package of a new module "snippet".
-func snippetGoModule(t *testing.T, code string) string {
-	t.Helper()
-	dir := t.TempDir()
-	snippetWriteFile(t, dir, "go.mod", "module snippet\n")
-	snippetWriteFile(t, dir, "main.go", code)
-	return dir
-}
-
 // snippetCheckSyntax checks s with its language's tool.
 func snippetCheckSyntax(t *testing.T, s *workflowv1.Snippet) {
 	t.Helper()
-	code, dir := s.GetCode(), t.TempDir()
+	code := s.GetCode()
 	switch s.GetLanguage() {
 	case langWidget:
-		pieces := snippetWidgetJS(t, code)
-		for i, js := range pieces {
-			snippetNeedTool(t, "node")
-			snippetRunTool(t, dir, nil, "node", "--check", snippetWriteFile(t, dir, fmt.Sprintf("piece%d.js", i), js))
+		for i, js := range snippetWidgetJS(t, code) {
+			snippettest.RunFile(t, "node", fmt.Sprintf("piece%d.js", i), js, "--check")
 		}
 	case langCurl:
-		snippetNeedTool(t, "bash")
-		snippetRunTool(t, dir, nil, "bash", "-n", snippetWriteFile(t, dir, "snippet.sh", code))
+		snippettest.RunFile(t, "bash", "snippet.sh", code, "-n")
 	case langNode:
-		snippetNeedTool(t, "node")
-		snippetRunTool(t, dir, nil, "node", "--check", snippetWriteFile(t, dir, "snippet.mjs", code))
+		snippettest.RunFile(t, "node", "snippet.mjs", code, "--check")
 	case langPython:
-		snippetNeedTool(t, "python3")
-		snippetRunTool(t, dir, nil, "python3", "-m", "py_compile", snippetWriteFile(t, dir, "snippet.py", code))
+		snippettest.RunFile(t, "python3", "snippet.py", code, "-m", "py_compile")
 	case langPHP:
-		snippetNeedTool(t, "php")
-		snippetRunTool(t, dir, nil, "php", "-l", snippetWriteFile(t, dir, "snippet.php", code))
+		snippettest.RunFile(t, "php", "snippet.php", code, "-l")
 	case langRuby:
-		snippetNeedTool(t, "ruby")
-		snippetRunTool(t, dir, nil, "ruby", "-c", snippetWriteFile(t, dir, "snippet.rb", code))
+		snippettest.RunFile(t, "ruby", "snippet.rb", code, "-c")
 	case langGo:
 		if formatted, err := format.Source([]byte(code)); err != nil || string(formatted) != code {
 			t.Errorf("the Go snippet is not gofmt-clean (%v); gofmt gives:\n%s", err, formatted)
 		}
-		snippetNeedTool(t, "go")
-		mod := snippetGoModule(t, code)
-		snippetRunTool(t, mod, snippetGoEnv, "go", "build", "-o", filepath.Join(dir, "snippet"), ".")
-		snippetRunTool(t, mod, snippetGoEnv, "go", "vet", ".")
+		snippettest.NeedTool(t, "go")
+		mod := snippettest.GoModule(t, code)
+		snippettest.RunTool(t, mod, snippettest.GoEnv, "go", "build", "-o", filepath.Join(t.TempDir(), "snippet"), ".")
+		snippettest.RunTool(t, mod, snippettest.GoEnv, "go", "vet", ".")
 	default:
 		t.Fatalf("no check for language %v", s.GetLanguage())
 	}
-}
-
-// snippetRun runs a REST snippet and returns its standard output.
-func snippetRun(t *testing.T, s *workflowv1.Snippet) string {
-	t.Helper()
-	code, dir := s.GetCode(), t.TempDir()
-	switch s.GetLanguage() {
-	case langCurl:
-		snippetNeedTool(t, "bash")
-		snippetNeedTool(t, "curl")
-		return snippetRunTool(t, dir, nil, "bash", snippetWriteFile(t, dir, "snippet.sh", code))
-	case langNode:
-		snippetNeedTool(t, "node")
-		return snippetRunTool(t, dir, nil, "node", snippetWriteFile(t, dir, "snippet.mjs", code))
-	case langPython:
-		snippetNeedTool(t, "python3")
-		return snippetRunTool(t, dir, nil, "python3", snippetWriteFile(t, dir, "snippet.py", code))
-	case langPHP:
-		snippetNeedTool(t, "php")
-		if exec.Command("php", "-r", `exit(extension_loaded("curl") ? 0 : 1);`).Run() != nil {
-			t.Skip("php's curl extension is not installed (Debian: apt-get install php-curl): skipping this check")
-		}
-		return snippetRunTool(t, dir, nil, "php", snippetWriteFile(t, dir, "snippet.php", code))
-	case langRuby:
-		snippetNeedTool(t, "ruby")
-		return snippetRunTool(t, dir, nil, "ruby", snippetWriteFile(t, dir, "snippet.rb", code))
-	case langGo:
-		snippetNeedTool(t, "go")
-		return snippetRunTool(t, snippetGoModule(t, code), snippetGoEnv, "go", "run", ".")
-	}
-	t.Fatalf("no runner for language %v", s.GetLanguage())
-	return ""
 }
 
 var (
@@ -596,9 +491,7 @@ func snippetWidgetJS(t *testing.T, code string) []string {
 // bot:scenario:run for workflowID.
 func snippetCheckWidgetRuns(t *testing.T, s *workflowv1.Snippet, workflowID string) {
 	t.Helper()
-	snippetNeedTool(t, "node")
 	loader := strings.Contains(s.GetCode(), "widget.js")
-	dir := t.TempDir()
 	for i, js := range snippetWidgetJS(t, s.GetCode()) {
 		prog := "globalThis.window = globalThis;\n"
 		if !loader {
@@ -606,7 +499,7 @@ func snippetCheckWidgetRuns(t *testing.T, s *workflowv1.Snippet, workflowID stri
 		}
 		prog += js + "\n;for (const c of [...$parley]) if (c[0] === \"on\" && typeof c[2] === \"function\") c[2]();\n" +
 			"console.log(JSON.stringify($parley));\n"
-		out := snippetRunTool(t, dir, nil, "node", snippetWriteFile(t, dir, fmt.Sprintf("run%d.js", i), prog))
+		out := snippettest.RunFile(t, "node", fmt.Sprintf("run%d.js", i), prog)
 		var queue [][]any
 		if err := json.Unmarshal([]byte(out), &queue); err != nil {
 			t.Fatalf("$parley is not a queue of commands: %q: %v", out, err)
