@@ -49,15 +49,7 @@ func (h *AgentHandler) PauseAgent(ctx context.Context, req *connect.Request[agen
 
 // ResumeAgent starts the agent again with the instruction it had.
 func (h *AgentHandler) ResumeAgent(ctx context.Context, req *connect.Request[agentv1.ResumeAgentRequest]) (*connect.Response[agentv1.ResumeAgentResponse], error) {
-	p, id, err := sessionTarget(ctx, req.Msg.GetSessionId())
-	if err != nil {
-		return nil, err
-	}
-	sess, err := h.sessions.Get(ctx, p.WorkspaceID, id)
-	if err != nil {
-		return nil, err
-	}
-	st, err := h.setAgent(ctx, req.Msg.GetSessionId(), session.SetAgent{Active: true, Instruction: sess.Agent.Instruction})
+	st, err := h.setAgent(ctx, req.Msg.GetSessionId(), session.SetAgent{Active: true, Resume: true})
 	if err != nil {
 		return nil, err
 	}

@@ -408,18 +408,23 @@ func VisitorOf(s domain.Session) *sessionv1.Visitor {
 }
 
 // SetAgent starts the AI agent on the session (with an optional
-// instruction) or pauses it with a reason.
+// instruction) or pauses it with a reason. Resume starts it with the
+// instruction it already has.
 type SetAgent struct {
 	Active       bool
 	Instruction  string
 	PausedReason string
+	Resume       bool
 }
 
 func (c SetAgent) apply(m *mutation) error {
 	next := domain.AgentState{Active: c.Active, UpdatedAt: &m.now}
-	if c.Active {
+	switch {
+	case c.Active && c.Resume:
+		next.Instruction = m.sess.Agent.Instruction
+	case c.Active:
 		next.Instruction = c.Instruction
-	} else {
+	default:
 		next.Instruction, next.PausedReason = m.sess.Agent.Instruction, c.PausedReason
 	}
 	cur := m.sess.Agent

@@ -14,9 +14,9 @@ import (
 
 // Names of the sample workflows the demo page uses.
 const (
-	SampleWelcome = "Demo: welcome"
-	SampleSupport = "Demo: support chat"
-	SampleAgent   = "Demo: start or pause the AI agent"
+	SampleWelcome = samplePrefix + "welcome"
+	SampleSupport = samplePrefix + "support chat"
+	SampleAgent   = samplePrefix + "start or pause the AI agent"
 )
 
 type sample struct {
@@ -33,7 +33,7 @@ var samples = []sample{
 //go:embed samples/*.json
 var sampleFiles embed.FS
 
-// SampleGraph is the graph of the sample workflow in file.
+// sampleGraph is the graph of the sample workflow in file.
 func sampleGraph(file string) (*workflowv1.Graph, error) {
 	raw, err := sampleFiles.ReadFile("samples/" + file)
 	if err != nil {

@@ -89,17 +89,20 @@ func demo(ctx context.Context, st *store.Store, slug, publicURL string) (demoDat
 	return d, nil
 }
 
-// sampleIDs finds the active sample workflows by name.
+// samplePrefix starts every sample workflow's name.
+const samplePrefix = "Demo: "
+
+// sampleIDs finds the active sample workflows by name, in one query.
 func sampleIDs(ctx context.Context, st *store.Store, workspaceID uuid.UUID) (map[string]string, []string, error) {
+	ws, err := st.Workflows(ctx, workspaceID, domain.WorkflowFilter{
+		NameContains: samplePrefix, Statuses: []domain.WorkflowStatus{domain.WorkflowActive}, Limit: 100,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
 	ids := map[string]string{}
 	var missing []string
 	for _, s := range samples {
-		ws, err := st.Workflows(ctx, workspaceID, domain.WorkflowFilter{
-			NameContains: s.name, Statuses: []domain.WorkflowStatus{domain.WorkflowActive}, Limit: 10,
-		})
-		if err != nil {
-			return nil, nil, err
-		}
 		i := slices.IndexFunc(ws, func(w domain.Workflow) bool { return w.Name == s.name })
 		if i < 0 {
 			missing = append(missing, s.name)

@@ -3,7 +3,7 @@
 package mailtest
 
 import (
-		"fmt"
+	"fmt"
 	"io"
 	"mime/quotedprintable"
 	"net"
@@ -35,7 +35,7 @@ type Server struct {
 	messages []Message
 	// failures is how many DATA commands still get failCode.
 	failures, failCode int
-	arrived  chan struct{}
+	arrived            chan struct{}
 }
 
 // Start runs a server until the test ends.
@@ -164,10 +164,11 @@ func address(arg string) string {
 // ends.
 func (s *Server) Wait(t testing.TB, n int) []Message {
 	t.Helper()
+	deadline := time.After(10 * time.Second)
 	for len(s.Messages()) < n {
 		select {
 		case <-s.arrived:
-		case <-time.After(10 * time.Second):
+		case <-deadline:
 			t.Fatalf("mailtest: %d of %d messages arrived", len(s.Messages()), n)
 		}
 	}
