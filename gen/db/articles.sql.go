@@ -129,9 +129,12 @@ const searchArticles = `-- name: SearchArticles :many
 SELECT a.id, a.title, a.body, a.language::text AS language, a.tags, a.created_at, a.updated_at,
        ts_rank_cd(a.search, q.query)::float8 AS rank,
        ts_headline(a.language, a.body, q.query,
-                   'StartSel="", StopSel="", MaxWords=60, MinWords=20, MaxFragments=1, FragmentDelimiter=" … "')::text AS passage
+                   'StartSel="", StopSel="", MaxWords=60, MinWords=20, MaxFragments=1, FragmentDelimiter=" … "')::text AS passage,
+       (SELECT count(*) FROM unnest(q.terms) t(lexeme) WHERE t.lexeme = ANY (tsvector_to_array(a.search)))::int AS matched_terms,
+       cardinality(q.terms)::int AS query_terms
 FROM articles a
-CROSS JOIN LATERAL (SELECT replace(plainto_tsquery(a.language, $1::text)::text, ' & ', ' | ')::tsquery AS query) q
+CROSS JOIN LATERAL (SELECT replace(plainto_tsquery(a.language, $1::text)::text, ' & ', ' | ')::tsquery AS query,
+                           tsvector_to_array(to_tsvector(a.language, $1::text)) AS terms) q
 WHERE a.workspace_id = $2 AND a.search @@ q.query
 ORDER BY rank DESC, a.updated_at DESC, a.id
 LIMIT $3
@@ -144,22 +147,25 @@ type SearchArticlesParams struct {
 }
 
 type SearchArticlesRow struct {
-	ID        uuid.UUID
-	Title     string
-	Body      string
-	Language  string
-	Tags      []string
-	CreatedAt time.Time
-	UpdatedAt time.Time
-	Rank      float64
-	Passage   string
+	ID           uuid.UUID
+	Title        string
+	Body         string
+	Language     string
+	Tags         []string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	Rank         float64
+	Passage      string
+	MatchedTerms int32
+	QueryTerms   int32
 }
 
 // Ranks articles by how well they match a question, parsed in each
 // article's own language: any word of the question may match (a question
 // is not a list of required keywords), title words weigh more than body
 // words, and articles matching more of the words rank higher. Returns the
-// best passage of the body too.
+// best passage of the body too, and how many of the question's distinct
+// words (after stemming and stop words) the article has.
 func (q *Queries) SearchArticles(ctx context.Context, db DBTX, arg SearchArticlesParams) ([]SearchArticlesRow, error) {
 	rows, err := db.Query(ctx, searchArticles, arg.Query, arg.WorkspaceID, arg.PageLimit)
 	if err != nil {
@@ -179,6 +185,8 @@ func (q *Queries) SearchArticles(ctx context.Context, db DBTX, arg SearchArticle
 			&i.UpdatedAt,
 			&i.Rank,
 			&i.Passage,
+			&i.MatchedTerms,
+			&i.QueryTerms,
 		); err != nil {
 			return nil, err
 		}

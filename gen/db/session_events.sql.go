@@ -200,6 +200,21 @@ func (q *Queries) ListWorkspaceEvents(ctx context.Context, db DBTX, arg ListWork
 	return items, nil
 }
 
+const notify = `-- name: Notify :exec
+SELECT pg_notify($1::text, $2::text)
+`
+
+type NotifyParams struct {
+	Channel string
+	Payload string
+}
+
+// Sends a notification that is not an event (an answer's streamed text).
+func (q *Queries) Notify(ctx context.Context, db DBTX, arg NotifyParams) error {
+	_, err := db.Exec(ctx, notify, arg.Channel, arg.Payload)
+	return err
+}
+
 const sessionEventAnswered = `-- name: SessionEventAnswered :one
 SELECT EXISTS (
     SELECT 1 FROM session_events

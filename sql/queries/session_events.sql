@@ -45,3 +45,7 @@ SELECT EXISTS (
     SELECT 1 FROM session_events
     WHERE workspace_id = @workspace_id AND session_id = @session_id AND kind = 'message' AND actor = 'visitor'
 );
+
+-- name: Notify :exec
+-- Sends a notification that is not an event (an answer's streamed text).
+SELECT pg_notify(@channel::text, @payload::text);

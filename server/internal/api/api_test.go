@@ -55,6 +55,13 @@ type setupConfig struct {
 	aiConfigured bool
 	heartbeat    time.Duration
 	engine       engine.Options
+	agent        agent.ResponderOptions
+}
+
+// withProvider makes the AI agent answer with p instead of the built-in
+// knowledge-base provider.
+func withProvider(p agent.Provider) setupOption {
+	return func(c *setupConfig) { c.agent.Provider = p }
 }
 
 // withEngine changes the workflow engine's options.
@@ -106,6 +113,21 @@ func setup(t testing.TB, opts ...setupOption) *testBundle {
 			t.Errorf("engine: %v", err)
 		}
 	})
+	kb := agent.NewService(st)
+	cfg.agent.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	responder, err := agent.NewResponder(st, sessions, kb, cfg.agent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	agentCtx, stopAgent := context.WithCancel(context.Background())
+	agentDone := make(chan error, 1)
+	go func() { agentDone <- responder.Run(agentCtx, 5*time.Second) }()
+	t.Cleanup(func() {
+		stopAgent()
+		if err := <-agentDone; err != nil {
+			t.Errorf("agent: %v", err)
+		}
+	})
 	authn := auth.NewAuthenticator(st)
 	authn.SetSessionTokenResolver(sessions)
 	h := api.NewHandler(api.Deps{
@@ -114,7 +136,7 @@ func setup(t testing.TB, opts ...setupOption) *testBundle {
 		Authn:     authn,
 		Workflows: workflow.NewService(st, cfg.aiConfigured),
 		Sessions:  sessions,
-		Agent:     agent.NewService(st),
+		Agent:     kb,
 		Engine:    runs,
 		Ping:      st.Ping,
 	})

@@ -267,6 +267,9 @@ func (h *SessionHandler) Subscribe(ctx context.Context, req *connect.Request[ses
 				return nil
 			}
 			return stream.Send(&sessionv1.SubscribeResponse{Item: &sessionv1.SubscribeResponse_Event{Event: ev}})
+		},
+		func(d *sessionv1.MessageDelta) error {
+			return stream.Send(&sessionv1.SubscribeResponse{Item: &sessionv1.SubscribeResponse_Delta{Delta: d}})
 		}, heartbeat)
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleyhq/parley/server/internal/agent"
 	"github.com/parleyhq/parley/server/internal/mail"
 )
 
@@ -39,6 +40,12 @@ type Config struct {
 	// (smtp://user:pass@host:587 or smtps://...); empty sends no email.
 	// SMTPFrom is their sender address.
 	SMTPURL, SMTPFrom string
+	// LLMBaseURL is an OpenAI-compatible chat completions API the AI agent
+	// answers with (and AI workflow steps use); empty answers from the
+	// knowledge base alone. LLMModel names the model, LLMAPIKey is its
+	// bearer token (environment only), LLMTimeout bounds one completion.
+	LLMBaseURL, LLMModel, LLMAPIKey string
+	LLMTimeout                      time.Duration
 }
 
 // defaults, in one place.
@@ -51,6 +58,7 @@ func defaultConfig() Config {
 		ShutdownTimeout: 15 * time.Second,
 		Heartbeat:       15 * time.Second,
 		JobTimeout:      2 * time.Minute,
+		LLMTimeout:      30 * time.Second,
 	}
 }
 
@@ -74,11 +82,15 @@ func bindFlags(fs *flag.FlagSet, cfg *Config, getenv envOf) {
 	str(&cfg.PublicURL, "public-url", "PARLEY_PUBLIC_URL", "base URL clients use to reach this server (default http://<addr>)")
 	str(&cfg.SMTPURL, "smtp-url", "PARLEY_SMTP_URL", "SMTP relay for notification emails, smtp://[user:pass@]host[:port] (STARTTLS when offered) or smtps://...; empty sends none")
 	str(&cfg.SMTPFrom, "smtp-from", "PARLEY_SMTP_FROM", "sender address of notification emails, e.g. 'Parley <parley@example.com>'")
+	str(&cfg.LLMBaseURL, "llm-base-url", "PARLEY_LLM_BASE_URL", "OpenAI-compatible API the AI agent answers with, e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1 (Ollama); empty answers from the knowledge base alone")
+	str(&cfg.LLMModel, "llm-model", "PARLEY_LLM_MODEL", "model of --llm-base-url, e.g. gpt-4o-mini or llama3.1")
+	cfg.LLMAPIKey = getenv("PARLEY_LLM_API_KEY")
 	cfg.BootstrapToken = getenv("PARLEY_BOOTSTRAP_TOKEN")
 	list(fs, getenv, &cfg.OutboundAllow, "outbound-allow", "PARLEY_OUTBOUND_ALLOW",
 		"comma-separated CIDRs, IPs or host names (each optionally with :port) that fetch API and webhook steps may call although they are loopback, private or link-local")
 	duration(fs, getenv, &cfg.JobTimeout, "job-timeout", "PARLEY_JOB_TIMEOUT", "how long one workflow job may run; a dead process's jobs are retried after this plus 10s")
 	duration(fs, getenv, &cfg.ShutdownTimeout, "shutdown-timeout", "PARLEY_SHUTDOWN_TIMEOUT", "how long to wait for requests to finish on SIGTERM")
+	duration(fs, getenv, &cfg.LLMTimeout, "llm-timeout", "PARLEY_LLM_TIMEOUT", "how long one answer of the LLM may take; past it the agent hands the conversation to a person")
 	duration(fs, getenv, &cfg.Heartbeat, "heartbeat", "PARLEY_HEARTBEAT", "how often idle event streams get a heartbeat")
 }
 
@@ -148,7 +160,28 @@ func (c *Config) validate() error {
 	if _, err := c.mailer(); err != nil {
 		errs = append(errs, err)
 	}
+	if _, err := c.llm(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// llm is the configured LLM client, or nil when none is configured.
+func (c *Config) llm() (*agent.LLM, error) {
+	if c.LLMBaseURL == "" {
+		if c.LLMModel != "" {
+			return nil, errors.New("--llm-model: set but --llm-base-url is empty")
+		}
+		return nil, nil
+	}
+	if c.LLMTimeout < time.Second {
+		return nil, errors.New("--llm-timeout: must be at least 1s")
+	}
+	llm, err := agent.NewLLM(agent.LLMConfig{BaseURL: c.LLMBaseURL, Model: c.LLMModel, APIKey: c.LLMAPIKey, Timeout: c.LLMTimeout})
+	if err != nil {
+		return nil, fmt.Errorf("--llm-base-url/--llm-model: %w", err)
+	}
+	return llm, nil
 }
 
 // mailer is the configured SMTP sender, or nil when none is configured.

@@ -38,7 +38,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer db.close(ctx)
 
 	tokens := auth.NewTokens(db.Store)
-	workflows := workflow.NewService(db.Store, false)
+	llm, err := cfg.llm()
+	if err != nil {
+		return err
+	}
+	workflows := workflow.NewService(db.Store, llm != nil)
 	if err := bootstrap(ctx, cfg, tokens, workflows, stdout); err != nil {
 		return err
 	}
@@ -59,15 +63,26 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	runs, err := engine.New(db.Store, sessions, engine.Options{
-		Log: log, OutboundAllow: cfg.OutboundAllow, JobTimeout: cfg.JobTimeout, Mail: mailer,
+		Log: log, OutboundAllow: cfg.OutboundAllow, JobTimeout: cfg.JobTimeout, Mail: mailer, LLM: llm,
 	})
 	if err != nil {
 		return fmt.Errorf("--outbound-allow: %w", err)
 	}
+	kb := agent.NewService(db.Store)
+	var provider agent.Provider = agent.Builtin{}
+	if llm != nil {
+		provider = agent.NewOpenAI(llm)
+	}
+	responder, err := agent.NewResponder(db.Store, sessions, kb, agent.ResponderOptions{Provider: provider, Log: log})
+	if err != nil {
+		return err
+	}
+	log.Info("AI agent", "provider", provider.Name())
 	engineCtx, stopEngine := context.WithCancel(ctx)
 	defer stopEngine()
-	engineDone := make(chan error, 1)
+	engineDone, agentDone := make(chan error, 1), make(chan error, 1)
 	go func() { engineDone <- runs.Run(engineCtx, cfg.ShutdownTimeout) }()
+	go func() { agentDone <- responder.Run(engineCtx, cfg.ShutdownTimeout) }()
 	authn := auth.NewAuthenticator(db.Store)
 	authn.SetSessionTokenResolver(sessions)
 	handler := api.NewHandler(api.Deps{
@@ -76,7 +91,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Authn:     authn,
 		Workflows: workflows,
 		Sessions:  sessions,
-		Agent:     agent.NewService(db.Store),
+		Agent:     kb,
 		Engine:    runs,
 		PublicURL: publicURL,
 		Ping:      db.Ping,
@@ -89,6 +104,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	stopEngine()
 	if engineErr := <-engineDone; engineErr != nil && err == nil {
 		err = fmt.Errorf("workflow engine: %w", engineErr)
+	}
+	if agentErr := <-agentDone; agentErr != nil && err == nil {
+		err = fmt.Errorf("AI agent: %w", agentErr)
 	}
 	return err
 }

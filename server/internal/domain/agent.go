@@ -30,4 +30,7 @@ type ArticleMatch struct {
 	Article Article
 	Rank    float64
 	Passage string
+	// MatchedTerms of the question's QueryTerms distinct words (stemmed,
+	// stop words dropped) occur in the article.
+	MatchedTerms, QueryTerms int
 }

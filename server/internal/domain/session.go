@@ -59,6 +59,9 @@ type AgentState struct {
 	Instruction  string     `json:"instruction,omitempty"`
 	PausedReason string     `json:"paused_reason,omitempty"`
 	UpdatedAt    *time.Time `json:"updated_at,omitempty"`
+	// AnsweredThrough is the sequence of the last visitor event the agent
+	// has answered (or handed off); an answer to an earlier one is stale.
+	AnsweredThrough int64 `json:"answered_through,omitempty"`
 }
 
 // SessionEvent is one stored entry of a session's event log.

@@ -26,6 +26,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/parleyhq/parley/server/internal/agent"
 	"github.com/parleyhq/parley/server/internal/engine/outbound"
 	"github.com/parleyhq/parley/server/internal/mail"
 	"github.com/parleyhq/parley/server/internal/session"
@@ -60,6 +61,9 @@ type Options struct {
 	// Mail sends notification emails; nil means notifications are only
 	// delivered on the workspace stream.
 	Mail *mail.Sender
+	// LLM runs AI extraction and custom skill steps; nil means they fail
+	// (and validation refuses to publish them).
+	LLM *agent.LLM
 }
 
 func (o *Options) defaults() {

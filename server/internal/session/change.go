@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -51,7 +52,11 @@ func (m *mutation) emit(ev *sessionv1.SessionEvent) *pending {
 // agent). A visitor writing into a resolved session reopens it; the first
 // visitor message of a session, or the first after it was resolved, starts
 // a new conversation.
-type PostMessage struct{ Text string }
+type PostMessage struct {
+	Text string
+	// StreamID names the deltas the message was streamed as, if any.
+	StreamID string
+}
 
 func (c PostMessage) apply(m *mutation) error {
 	var extra []workflowv1.TriggerKind
@@ -75,7 +80,7 @@ func (c PostMessage) apply(m *mutation) error {
 	}
 	m.sess.MessageCount++
 	m.sess.LastMessageAt = &m.now
-	m.emit(&sessionv1.SessionEvent{Payload: &sessionv1.SessionEvent_Message{Message: &sessionv1.MessagePosted{Text: c.Text}}}).extra = extra
+	m.emit(&sessionv1.SessionEvent{Payload: &sessionv1.SessionEvent_Message{Message: &sessionv1.MessagePosted{Text: c.Text, StreamId: c.StreamID}}}).extra = extra
 	return nil
 }
 
@@ -119,6 +124,9 @@ func (c ChooseButton) apply(m *mutation) error {
 	m.emit(&sessionv1.SessionEvent{Payload: &sessionv1.SessionEvent_ButtonChosen{ButtonChosen: &sessionv1.ButtonChosen{
 		PickerSequence: c.PickerSequence, Button: picker.GetButtonPicker().GetButtons()[i],
 	}}}).replyTo = &c.PickerSequence
+	if start, ok := agentSignal(strings.CutPrefix(c.Value, AgentSignalKey+":")); ok {
+		return agentSignalChange(start).apply(m)
+	}
 	return nil
 }
 
@@ -218,6 +226,11 @@ func (c SetData) apply(m *mutation) error {
 	m.emit(&sessionv1.SessionEvent{Payload: &sessionv1.SessionEvent_DataSet{DataSet: &sessionv1.DataSet{
 		Key: c.Key, Value: v, Unchanged: had && old == c.Value,
 	}}})
+	if value, isText := c.Value.(string); isText && c.Key == AgentSignalKey {
+		if start, ok := agentSignal(value, true); ok {
+			return agentSignalChange(start).apply(m)
+		}
+	}
 	return nil
 }
 
@@ -418,7 +431,7 @@ type SetAgent struct {
 }
 
 func (c SetAgent) apply(m *mutation) error {
-	next := domain.AgentState{Active: c.Active, UpdatedAt: &m.now}
+	next := domain.AgentState{Active: c.Active, UpdatedAt: &m.now, AnsweredThrough: m.sess.Agent.AnsweredThrough}
 	switch {
 	case c.Active && c.Resume:
 		next.Instruction = m.sess.Agent.Instruction

@@ -2,12 +2,17 @@ package session
 
 import (
 	"context"
+	"encoding/base64"
+	"iter"
 	"log/slog"
+	"math"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
 
 	sessionv1 "github.com/parleyhq/parley/gen/parley/session/v1"
 	"github.com/parleyhq/parley/server/internal/domain"
@@ -93,10 +98,15 @@ func (h *Hub) poll(ctx context.Context, every time.Duration, fn func()) {
 }
 
 // notified handles "<workspace> <session> <sequence>": it wakes the feeds
-// of that session and workspace, which read what is new themselves.
+// of that session and workspace, which read what is new themselves. A
+// "delta <session> <base64 MessageDelta>" goes to the session's feed as is.
 func (h *Hub) notified(payload string) {
 	parts := strings.Fields(payload)
 	if len(parts) != 3 {
+		return
+	}
+	if parts[0] == deltaTag {
+		h.deltaNotified(parts[1], parts[2])
 		return
 	}
 	ws, err1 := uuid.Parse(parts[0])
@@ -123,6 +133,70 @@ func poke[C comparable](h *Hub, feeds map[uuid.UUID]*feed[C], key *uuid.UUID) {
 	}
 }
 
+// deltaTag starts the notification of a streamed delta.
+const deltaTag = "delta"
+
+// maxDeltaText bounds the text of one delta notification (PostgreSQL
+// refuses payloads of 8000 bytes and more); PublishDelta splits longer
+// text.
+const maxDeltaText = 3000
+
+// PublishDelta streams part of a message still being written to the
+// session's subscribers on every replica. Deltas are not stored: a
+// subscriber that connects later sees only the final message.
+func (h *Hub) PublishDelta(ctx context.Context, sessionID uuid.UUID, d *sessionv1.MessageDelta) error {
+	for part := range textParts(d.GetText(), maxDeltaText) {
+		b, err := proto.Marshal(&sessionv1.MessageDelta{StreamId: d.GetStreamId(), Index: d.GetIndex(), Text: part})
+		if err != nil {
+			return err
+		}
+		payload := deltaTag + " " + sessionID.String() + " " + base64.StdEncoding.EncodeToString(b)
+		if err := h.store.Notify(ctx, notifyChannel, payload); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// textParts splits s into pieces of at most n bytes, on rune boundaries;
+// an empty s is one empty piece.
+func textParts(s string, n int) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for {
+			cut := len(s)
+			if cut > n {
+				cut = n
+				for cut > 0 && !utf8.RuneStart(s[cut]) {
+					cut--
+				}
+			}
+			if !yield(s[:cut]) || cut == len(s) {
+				return
+			}
+			s = s[cut:]
+		}
+	}
+}
+
+func (h *Hub) deltaNotified(sessionText, body string) {
+	id, err := uuid.Parse(sessionText)
+	if err != nil {
+		return
+	}
+	b, err := base64.StdEncoding.DecodeString(body)
+	d := new(sessionv1.MessageDelta)
+	if err != nil || proto.Unmarshal(b, d) != nil {
+		h.opts.Log.Warn("malformed delta notification", "session", sessionText)
+		return
+	}
+	h.mu.Lock()
+	f := h.sessions[id]
+	h.mu.Unlock()
+	if f != nil {
+		f.addDelta(d)
+	}
+}
+
 // Heartbeat is a stream's sign of life: the time and the newest position.
 type Heartbeat[C any] struct {
 	Time time.Time
@@ -131,16 +205,18 @@ type Heartbeat[C any] struct {
 
 // FollowSession streams a session's events after a sequence: first the
 // ones the caller missed, then live ones as they commit, calling onEvent in
-// sequence order with no gap and no repeat, and onHeartbeat when the stream
+// sequence order with no gap and no repeat, onDelta with the deltas of
+// messages being streamed from now on (in the order they were published,
+// before the message that completes them), and onHeartbeat when the stream
 // is idle. It returns when ctx ends or a callback fails.
 func (h *Hub) FollowSession(ctx context.Context, workspaceID, id uuid.UUID, after int64,
-	onEvent func(*sessionv1.SessionEvent) error, onHeartbeat func(Heartbeat[int64]) error,
+	onEvent func(*sessionv1.SessionEvent) error, onDelta func(*sessionv1.MessageDelta) error, onHeartbeat func(Heartbeat[int64]) error,
 ) error {
 	f, release := join(h, h.sessions, id, func() *feed[int64] {
 		return newFeed(h, sessionSource(h.store, workspaceID, id), func(a, b int64) bool { return a < b })
 	})
 	defer release()
-	return f.follow(ctx, after, func(e entry[int64]) error { return onEvent(e.ev) }, onHeartbeat, h.opts.Heartbeat)
+	return f.follow(ctx, after, func(e entry[int64]) error { return onEvent(e.ev) }, onDelta, onHeartbeat, h.opts.Heartbeat)
 }
 
 // FollowWorkspace is FollowSession for every event of a workspace, after a
@@ -154,7 +230,7 @@ func (h *Hub) FollowWorkspace(ctx context.Context, workspaceID uuid.UUID, after 
 		})
 	})
 	defer release()
-	return f.follow(ctx, after, func(e entry[domain.WorkspaceCursor]) error { return onEvent(e.cursor, e.ev) }, onHeartbeat, h.opts.Heartbeat)
+	return f.follow(ctx, after, func(e entry[domain.WorkspaceCursor]) error { return onEvent(e.cursor, e.ev) }, nil, onHeartbeat, h.opts.Heartbeat)
 }
 
 // join returns the feed of key, making it when it is the first subscriber,
@@ -246,6 +322,10 @@ const pageSize = 500
 // windowSize is how many recent entries a feed keeps for its subscribers.
 const windowSize = 1024
 
+// deltaWindow is how many recent deltas a feed keeps; a subscriber slower
+// than that loses the oldest ones (the final message still arrives).
+const deltaWindow = 256
+
 // feed is one log (a session's, or a workspace's) followed by this process.
 // It reads new entries once per wake-up and keeps the most recent ones, so
 // its subscribers take them from memory; a subscriber further behind reads
@@ -265,6 +345,32 @@ type feed[C comparable] struct {
 	// changed is closed (and replaced) whenever the window moves.
 	changed          chan struct{}
 	reading, pending bool
+	// deltas are the most recent deltas; deltaCount counts every delta
+	// the feed has had, so deltas[i] is number deltaCount-len(deltas)+i.
+	deltas     []*sessionv1.MessageDelta
+	deltaCount int
+}
+
+func (f *feed[C]) addDelta(d *sessionv1.MessageDelta) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.deltas = append(f.deltas, d)
+	f.deltaCount++
+	if over := len(f.deltas) - deltaWindow; over > 0 {
+		f.deltas = append([]*sessionv1.MessageDelta(nil), f.deltas[over:]...)
+	}
+	close(f.changed)
+	f.changed = make(chan struct{})
+}
+
+// deltasSince returns the deltas after number n and the number to ask
+// from next.
+func (f *feed[C]) deltasSince(n int) ([]*sessionv1.MessageDelta, int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	first := f.deltaCount - len(f.deltas)
+	n = max(n, first)
+	return append([]*sessionv1.MessageDelta(nil), f.deltas[n-first:]...), f.deltaCount
 }
 
 func newFeed[C comparable](h *Hub, src source[C], less func(a, b C) bool) *feed[C] {
@@ -359,11 +465,24 @@ func (f *feed[C]) since(c C) (out []entry[C], changed <-chan struct{}, head C, b
 	return nil, f.changed, f.head, false
 }
 
-func (f *feed[C]) follow(ctx context.Context, cursor C, onEntry func(entry[C]) error, onHeartbeat func(Heartbeat[C]) error, every time.Duration) error {
+func (f *feed[C]) follow(ctx context.Context, cursor C, onEntry func(entry[C]) error, onDelta func(*sessionv1.MessageDelta) error,
+	onHeartbeat func(Heartbeat[C]) error, every time.Duration,
+) error {
 	beat := time.NewTicker(every)
 	defer beat.Stop()
+	_, nextDelta := f.deltasSince(math.MaxInt)
 	for {
+		// Deltas are read after since: one added later closes changed.
 		got, changed, head, behind := f.since(cursor)
+		if onDelta != nil {
+			var deltas []*sessionv1.MessageDelta
+			deltas, nextDelta = f.deltasSince(nextDelta)
+			for _, d := range deltas {
+				if err := onDelta(d); err != nil {
+					return err
+				}
+			}
+		}
 		if behind {
 			var err error
 			if got, err = f.src.after(ctx, cursor, pageSize); err != nil {

@@ -103,7 +103,7 @@ func (s *Store) SearchArticles(ctx context.Context, workspaceID uuid.UUID, query
 	for i, r := range rows {
 		out[i] = domain.ArticleMatch{
 			Article: articleOf(r.ID, r.Title, r.Body, r.Language, r.Tags, r.CreatedAt, r.UpdatedAt),
-			Rank:    r.Rank, Passage: r.Passage,
+			Rank:    r.Rank, Passage: r.Passage, MatchedTerms: int(r.MatchedTerms), QueryTerms: int(r.QueryTerms),
 		}
 	}
 	return out, err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/parleyhq/parley/gen/db"
 )
 
 // Listen receives the notifications of a PostgreSQL channel on a dedicated
@@ -62,4 +64,10 @@ func quoteIdent(s string) string {
 		out = append(out, s[i])
 	}
 	return string(append(out, '"'))
+}
+
+// Notify sends payload on a channel, to every replica's Listen; in a
+// transaction it is sent when the transaction commits.
+func (s *Store) Notify(ctx context.Context, channel, payload string) error {
+	return s.q.Notify(ctx, s.conn(ctx), db.NotifyParams{Channel: channel, Payload: payload})
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -22,6 +23,9 @@ type Queue struct {
 
 // QueueConfig tunes the queue.
 type QueueConfig struct {
+	// Name is the River queue the queue works (default "default"); jobs
+	// name theirs in their InsertOpts.
+	Name string
 	// Workers is how many jobs this process works at once.
 	Workers int
 	// JobTimeout bounds one job; a job of a process that died is retried
@@ -37,7 +41,7 @@ type QueueConfig struct {
 // NewQueue returns a queue that works jobs with workers once started.
 func (s *Store) NewQueue(workers *river.Workers, cfg QueueConfig) (*Queue, error) {
 	client, err := river.NewClient(riverpgxv5.New(s.pool), &river.Config{
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(cfg.Workers, 1)}},
+		Queues:               map[string]river.QueueConfig{cmp.Or(cfg.Name, river.QueueDefault): {MaxWorkers: max(cfg.Workers, 1)}},
 		Workers:              workers,
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,

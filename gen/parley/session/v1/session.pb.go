@@ -1237,8 +1237,11 @@ func (x *SessionCreated) GetVisitor() *Visitor {
 }
 
 type MessagePosted struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Text          string                 `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Text  string                 `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
+	// Set when the message was first streamed as MessageDelta items with this
+	// stream_id (an AI agent's answer): the message replaces those deltas.
+	StreamId      string `protobuf:"bytes,2,opt,name=stream_id,json=streamId,proto3" json:"stream_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1276,6 +1279,13 @@ func (*MessagePosted) Descriptor() ([]byte, []int) {
 func (x *MessagePosted) GetText() string {
 	if x != nil {
 		return x.Text
+	}
+	return ""
+}
+
+func (x *MessagePosted) GetStreamId() string {
+	if x != nil {
+		return x.StreamId
 	}
 	return ""
 }
@@ -4617,9 +4627,10 @@ const file_parley_session_v1_session_proto_rawDesc = "" +
 	"\apayload\"|\n" +
 	"\x0eSessionCreated\x124\n" +
 	"\achannel\x18\x01 \x01(\x0e2\x1a.parley.session.v1.ChannelR\achannel\x124\n" +
-	"\avisitor\x18\x02 \x01(\v2\x1a.parley.session.v1.VisitorR\avisitor\"#\n" +
+	"\avisitor\x18\x02 \x01(\v2\x1a.parley.session.v1.VisitorR\avisitor\"@\n" +
 	"\rMessagePosted\x12\x12\n" +
-	"\x04text\x18\x01 \x01(\tR\x04text\" \n" +
+	"\x04text\x18\x01 \x01(\tR\x04text\x12\x1b\n" +
+	"\tstream_id\x18\x02 \x01(\tR\bstreamId\" \n" +
 	"\n" +
 	"NotePosted\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\"K\n" +

@@ -219,10 +219,12 @@ class SessionCreated(_message.Message):
     def __init__(self, channel: _Optional[_Union[Channel, str]] = ..., visitor: _Optional[_Union[Visitor, _Mapping]] = ...) -> None: ...
 
 class MessagePosted(_message.Message):
-    __slots__ = ("text",)
+    __slots__ = ("text", "stream_id")
     TEXT_FIELD_NUMBER: _ClassVar[int]
+    STREAM_ID_FIELD_NUMBER: _ClassVar[int]
     text: str
-    def __init__(self, text: _Optional[str] = ...) -> None: ...
+    stream_id: str
+    def __init__(self, text: _Optional[str] = ..., stream_id: _Optional[str] = ...) -> None: ...
 
 class NotePosted(_message.Message):
     __slots__ = ("text",)
