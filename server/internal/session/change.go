@@ -422,7 +422,8 @@ func VisitorOf(s domain.Session) *sessionv1.Visitor {
 
 // SetAgent starts the AI agent on the session (with an optional
 // instruction) or pauses it with a reason. Resume starts it with the
-// instruction it already has.
+// instruction it already has. Started, the agent answers the visitor's
+// messages from then on, not the ones written before.
 type SetAgent struct {
 	Active       bool
 	Instruction  string
@@ -432,6 +433,10 @@ type SetAgent struct {
 
 func (c SetAgent) apply(m *mutation) error {
 	next := domain.AgentState{Active: c.Active, UpdatedAt: &m.now, AnsweredThrough: m.sess.Agent.AnsweredThrough}
+	if c.Active && !m.sess.Agent.Active {
+		// The agent answers what the visitor writes from now on.
+		next.AnsweredThrough = m.sess.LastSequence
+	}
 	switch {
 	case c.Active && c.Resume:
 		next.Instruction = m.sess.Agent.Instruction

@@ -369,7 +369,7 @@ func (f *feed[C]) deltasSince(n int) ([]*sessionv1.MessageDelta, int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	first := f.deltaCount - len(f.deltas)
-	n = max(n, first)
+	n = min(max(n, first), f.deltaCount)
 	return append([]*sessionv1.MessageDelta(nil), f.deltas[n-first:]...), f.deltaCount
 }
 
