@@ -251,6 +251,28 @@ func conversation(evs []*sessionv1.SessionEvent, answered int64) (question strin
 	return strings.Join(pending, "\n"), history
 }
 
+// Turns are the conversation turns among a session's events, in order.
+func Turns(evs []*sessionv1.SessionEvent) []Turn {
+	var out []Turn
+	for _, ev := range evs {
+		if t, ok := turnOf(ev); ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Transcript writes turns one per line, "Visitor: …", "Agent: …" or
+// "Operator: …".
+func Transcript(turns []Turn) string {
+	var b strings.Builder
+	for _, t := range turns {
+		role := string(t.Role)
+		fmt.Fprintf(&b, "%s%s: %s\n", strings.ToUpper(role[:1]), role[1:], t.Text)
+	}
+	return b.String()
+}
+
 // turnOf is the conversation turn an event is, if it is one.
 func turnOf(ev *sessionv1.SessionEvent) (Turn, bool) {
 	role := RoleAgent

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,7 +16,10 @@ import (
 
 	agentv1 "github.com/parleyhq/parley/gen/parley/agent/v1"
 	sessionv1 "github.com/parleyhq/parley/gen/parley/session/v1"
+	workflowv1 "github.com/parleyhq/parley/gen/parley/workflow/v1"
 	"github.com/parleyhq/parley/server/internal/agent"
+	"github.com/parleyhq/parley/server/internal/engine"
+	"github.com/parleyhq/parley/server/internal/workflow/workflowtest"
 )
 
 // fakeLLM is an OpenAI-compatible chat completions server on loopback. It
@@ -26,14 +30,25 @@ type fakeLLM struct {
 	*httptest.Server
 	behave string
 	tokens []string
+	// complete answers requests that do not stream: the assistant message.
+	complete func(llmRequest) map[string]any
 	mu     sync.Mutex
 	reqs   []llmRequest
 	auth   []string
 }
 
 type llmRequest struct {
-	Model    string `json:"model"`
-	Stream   bool   `json:"stream"`
+	Model          string            `json:"model"`
+	Stream         bool              `json:"stream"`
+	ResponseFormat map[string]string `json:"response_format"`
+	ToolChoice     json.RawMessage   `json:"tool_choice"`
+	Tools          []struct {
+		Type     string `json:"type"`
+		Function struct {
+			Name       string          `json:"name"`
+			Parameters json.RawMessage `json:"parameters"`
+		} `json:"function"`
+	} `json:"tools"`
 	Messages []struct {
 		Role    string `json:"role"`
 		Content string `json:"content"`
@@ -59,6 +74,11 @@ func (f *fakeLLM) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Unlock()
 	if f.behave == "fail" {
 		http.Error(w, `{"error":{"message":"overloaded"}}`, http.StatusInternalServerError)
+		return
+	}
+	if !req.Stream {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"choices": []any{map[string]any{"index": 0, "message": f.complete(req)}}})
 		return
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
@@ -254,5 +274,77 @@ func TestLLMFailuresEndInAHandOff(t *testing.T) {
 				t.Errorf("the LLM got %d requests, want 1: a failure hands off rather than retrying", n)
 			}
 		})
+	}
+}
+
+// AI extraction and custom skill steps run through the configured LLM: the
+// extraction's labels, sentiment and fields land on the session and the
+// run; the skill's arguments come from the model and its URL's answer is
+// in the output variable.
+func TestAIStepsRunThroughTheLLM(t *testing.T) {
+	llm := newFakeLLM(t, "stream")
+	llm.complete = func(r llmRequest) map[string]any {
+		if len(r.Tools) > 0 {
+			return map[string]any{"role": "assistant", "tool_calls": []any{map[string]any{
+				"id": "call_1", "type": "function", "function": map[string]any{"name": r.Tools[0].Function.Name, "arguments": `{"order_id":"A-1042"}`},
+			}}}
+		}
+		return map[string]any{"role": "assistant", "content": `{"labels":["billing","Spam"],"sentiment":"Negative","fields":{"order_id":"A-1042","amount":42.5,"vip":"true","phone":null}}`}
+	}
+	client, err := agent.NewLLM(agent.LLMConfig{BaseURL: llm.URL + "/v1", Model: "test-model", Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := setup(t, withAI, withEngine(func(o *engine.Options) { o.LLM = client }))
+	shop := newCallSink(t, func(int, sinkRequest) (int, string) { return 200, `{"status":"shipped","eta_days":2}` })
+	w := b.publish(t, "triage", workflowtest.ChainGraph(programmatic(),
+		node("x", &workflowv1.AiExtractionAction{Labels: []string{"billing", "bug"}, SentimentVariable: "mood", Fields: []*workflowv1.ExtractionField{
+			{Key: "order_id", Description: "the order number", Type: workflowv1.ValueType_VALUE_TYPE_STRING},
+			{Key: "amount", Description: "the amount charged", Type: workflowv1.ValueType_VALUE_TYPE_NUMBER},
+			{Key: "vip", Description: "whether the visitor says they are a VIP", Type: workflowv1.ValueType_VALUE_TYPE_BOOL},
+			{Key: "phone", Description: "the visitor's phone number", Type: workflowv1.ValueType_VALUE_TYPE_STRING},
+		}}),
+		node("s", &workflowv1.CustomSkillAction{Name: "lookup_order", Description: "Looks up an order.", Url: shop.URL + "/orders",
+			InputSchema: `{"type":"object","properties":{"order_id":{"type":"string"}},"required":["order_id"]}`, OutputVariable: "order"}),
+		say("m", "You sound {{ mood }}. Order {{ order.status }}, arriving in {{ order.eta_days }} days."),
+	))
+	s, widget := b.widgetSession(t)
+	sendText(t, b, widget, s.GetId(), "I was charged twice for order A-1042 (42.50 EUR)! I'm a VIP.")
+	r := b.waitRun(t, b.trigger(t, w.GetId(), s.GetId(), nil), workflowv1.RunStatus_RUN_STATUS_COMPLETED)
+
+	got := b.getSession(t, s.GetId())
+	if !slices.Equal(got.GetLabels(), []string{"billing"}) {
+		t.Errorf("labels %v, want [billing] (Spam is not one of the step's labels)", got.GetLabels())
+	}
+	data := got.GetData().AsMap()
+	if data["order_id"] != "A-1042" || data["amount"] != 42.5 || data["vip"] != true {
+		t.Errorf("custom data %v, want order_id A-1042, amount 42.5, vip true", data)
+	}
+	if _, set := data["phone"]; set {
+		t.Error("a field the model did not find was set")
+	}
+	if st := stepOf(t, r, "x"); !strings.Contains(st.GetError(), `"Spam" is not one of the step's labels`) || !strings.Contains(st.GetError(), "phone was not found") {
+		t.Errorf("extraction step notes %q", st.GetError())
+	}
+	if texts := b.botTexts(t, s.GetId()); !slices.Contains(texts, "You sound negative. Order shipped, arriving in 2 days.") {
+		t.Errorf("bot said %q", texts)
+	}
+
+	reqs := llm.requests()
+	if len(reqs) != 2 {
+		t.Fatalf("the LLM got %d requests, want 2", len(reqs))
+	}
+	extract, skill := reqs[0], reqs[1]
+	if extract.ResponseFormat["type"] != "json_object" || !strings.Contains(extract.Messages[0].Content, `["billing","bug"]`) ||
+		!strings.Contains(extract.Messages[1].Content, "Visitor: I was charged twice for order A-1042") {
+		t.Errorf("extraction request: %+v", extract)
+	}
+	if len(skill.Tools) != 1 || skill.Tools[0].Function.Name != "lookup_order" || !strings.Contains(string(skill.ToolChoice), "lookup_order") ||
+		!strings.Contains(string(skill.Tools[0].Function.Parameters), `"order_id"`) {
+		t.Errorf("skill request: %+v", skill)
+	}
+	calls := shop.requests()
+	if len(calls) != 1 || calls[0].method != http.MethodPost || string(calls[0].body) != `{"order_id":"A-1042"}` || calls[0].headerValues("Parley-Signature") == "" {
+		t.Fatalf("the skill's URL got %+v, want one signed POST of the model's arguments", calls)
 	}
 }

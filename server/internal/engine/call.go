@@ -37,7 +37,7 @@ const (
 )
 
 func isExternal(n *workflowv1.Node) bool {
-	return n.GetFetchApi() != nil || n.GetSendWebhook() != nil
+	return n.GetFetchApi() != nil || n.GetSendWebhook() != nil || n.GetAiExtraction() != nil || n.GetCustomSkill() != nil
 }
 
 // callResult is an external call made before the step's transaction.
@@ -51,6 +51,8 @@ type callResult struct {
 	// final is set for failures no retry can fix (a template that does not
 	// render, a refused target).
 	final bool
+	// extracted is an AI extraction's result.
+	extracted *extraction
 }
 
 // call makes the external call of node for the run's next step.
@@ -60,6 +62,9 @@ func (e *Engine) call(ctx context.Context, r domain.Run, node *workflowv1.Node, 
 		attempt:  r.CallAttempt + 1,
 		delivery: fmt.Sprintf("%s:%d", domain.PrefixRun.Format(r.ID), r.StepCount),
 		missing:  map[string][]string{},
+	}
+	if node.GetAiExtraction() != nil || node.GetCustomSkill() != nil {
+		return e.aiCall(ctx, node, sess, ws, c)
 	}
 	render := func(field, tmpl string, json bool) string {
 		if c.err != nil {
@@ -161,7 +166,7 @@ func (x *execution) finishCall(o *outcome, node *workflowv1.Node, c *callResult)
 	if c.err != nil {
 		failure = c.err.Error()
 		retryable = !c.final
-	} else {
+	} else if c.resp != nil {
 		o.set("status", float64(c.resp.Status))
 		o.set("duration_ms", float64(c.resp.Duration.Milliseconds()))
 		o.set("body", clip(c.resp.Body))

@@ -110,8 +110,17 @@ func (x *execution) exec(ctx context.Context, node *workflowv1.Node, call *callR
 	case *workflowv1.Node_End:
 		o.end = true
 		return o, nil
-	case *workflowv1.Node_AiExtraction, *workflowv1.Node_CustomSkill:
-		o.fail, o.err = true, "AI steps need an LLM provider, and none is configured on this server"
+	case *workflowv1.Node_AiExtraction:
+		x.finishCall(o, node, call)
+		if o.fail || o.retryAt != nil || o.port != "" {
+			return o, nil
+		}
+		return o, x.applyExtraction(ctx, o, c.AiExtraction, call.extracted)
+	case *workflowv1.Node_CustomSkill:
+		x.finishCall(o, node, call)
+		if !o.fail && o.retryAt == nil && o.port == "" {
+			x.storeSkillResult(o, c.CustomSkill, call.resp.Body)
+		}
 		return o, nil
 	}
 	if kind, ok := workflow.TriggerKindOf(node); ok {
