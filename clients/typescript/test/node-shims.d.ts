@@ -16,6 +16,10 @@ declare module "node:assert/strict" {
   const assert: {
     ok(value: unknown, message?: string): asserts value;
     equal<T>(actual: unknown, expected: T, message?: string): asserts actual is T;
+    notEqual(actual: unknown, expected: unknown, message?: string): void;
+    deepEqual<T>(actual: unknown, expected: T, message?: string): asserts actual is T;
+    match(value: string, pattern: RegExp, message?: string): void;
+    throws(fn: () => unknown, check: (err: unknown) => boolean, message?: string): void;
     rejects(fn: () => Promise<unknown>, check: (err: unknown) => boolean, message?: string): Promise<void>;
     fail(message: string): never;
   };

@@ -27,21 +27,30 @@ const (
 	sdkRendered = "Your pro plan linked to order 12345."
 )
 
-func TestGoSDKScenario(t *testing.T) {
+// sdkTarget is a real server for an SDK scenario: its URL, an all-scopes
+// token, and a reader token that may read sessions but not start
+// workflows (for permission_denied).
+type sdkTarget struct {
+	url, token, reader string
+}
+
+func startSDKTarget(t *testing.T, readerName string) sdkTarget {
+	t.Helper()
 	dbURL := pgtest.URL(t)
 	boot := auth.NewAPISecret()
 	s := startServer(t, "DATABASE_URL="+dbURL, "PARLEY_BOOTSTRAP_TOKEN="+boot)
 	waitServing(t, s)
-
-	// A token that may read sessions but not start workflows.
-	cmd := exec.Command(binary, "token", "create", "--name", "go-sdk-reader", "--scopes", "sessions:read")
+	cmd := exec.Command(binary, "token", "create", "--name", readerName, "--scopes", "sessions:read")
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL)
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("token create: %v", err)
 	}
-	reader := strings.TrimSpace(string(out))
+	return sdkTarget{url: s.url, token: boot, reader: strings.TrimSpace(string(out))}
+}
 
+func TestGoSDKScenario(t *testing.T) {
+	target := startSDKTarget(t, "go-sdk-reader")
 	for _, p := range []struct {
 		name string
 		opts []parley.Option
@@ -49,7 +58,7 @@ func TestGoSDKScenario(t *testing.T) {
 		{"connect", nil},
 		{"grpc", []parley.Option{parley.WithGRPC()}},
 	} {
-		t.Run(p.name, func(t *testing.T) { goSDKScenario(t, s.url, boot, reader, p.opts...) })
+		t.Run(p.name, func(t *testing.T) { goSDKScenario(t, target.url, target.token, target.reader, p.opts...) })
 	}
 }
 

@@ -257,12 +257,14 @@ func TestBootstrapTokenAndTokenCommands(t *testing.T) {
 }
 
 func TestInvalidConfigurationIsExplained(t *testing.T) {
-	cmd := exec.Command(binary, "serve", "--addr", "nonsense", "--log-level", "loud", "--smtp-url", "ftp://mail.example.com")
+	cmd := exec.Command(binary, "serve", "--addr", "nonsense", "--log-level", "loud", "--smtp-url", "ftp://mail.example.com",
+		"--llm-base-url", "127.0.0.1:11434")
 	out, err := cmd.CombinedOutput()
 	if err == nil {
 		t.Fatal("serve accepted an invalid configuration")
 	}
-	for _, want := range []string{"--addr", "--log-level", "--smtp-from: required", "scheme must be smtp or smtps"} {
+	for _, want := range []string{"--addr", "--log-level", "--smtp-from: required", "scheme must be smtp or smtps",
+		`--llm-base-url/--llm-model: LLM base URL "127.0.0.1:11434": must be an http:// or https:// URL`} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("output does not mention %s:\n%s", want, out)
 		}
