@@ -73,7 +73,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if llm != nil {
 		provider = agent.NewOpenAI(llm)
 	}
-	responder, err := agent.NewResponder(db.Store, sessions, kb, agent.ResponderOptions{Provider: provider, Log: log})
+	responder, err := agent.NewResponder(db.Store, sessions, kb, agent.ResponderOptions{
+		// The same job timeout as the engine's: whichever queue leads
+		// rescues the other's stuck jobs with its own setting.
+		Provider: provider, Log: log, JobTimeout: cfg.JobTimeout,
+	})
 	if err != nil {
 		return err
 	}
