@@ -32,9 +32,9 @@ type fakeLLM struct {
 	tokens []string
 	// complete answers requests that do not stream: the assistant message.
 	complete func(llmRequest) map[string]any
-	mu     sync.Mutex
-	reqs   []llmRequest
-	auth   []string
+	mu       sync.Mutex
+	reqs     []llmRequest
+	auth     []string
 }
 
 type llmRequest struct {

@@ -104,30 +104,14 @@ func setup(t testing.TB, opts ...setupOption) *testBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engineCtx, stopEngine := context.WithCancel(context.Background())
-	engineDone := make(chan error, 1)
-	go func() { engineDone <- runs.Run(engineCtx, 5*time.Second) }()
-	t.Cleanup(func() {
-		stopEngine()
-		if err := <-engineDone; err != nil {
-			t.Errorf("engine: %v", err)
-		}
-	})
+	runUntilCleanup(t, "engine", runs.Run)
 	kb := agent.NewService(st)
 	cfg.agent.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	responder, err := agent.NewResponder(st, sessions, kb, cfg.agent)
 	if err != nil {
 		t.Fatal(err)
 	}
-	agentCtx, stopAgent := context.WithCancel(context.Background())
-	agentDone := make(chan error, 1)
-	go func() { agentDone <- responder.Run(agentCtx, 5*time.Second) }()
-	t.Cleanup(func() {
-		stopAgent()
-		if err := <-agentDone; err != nil {
-			t.Errorf("agent: %v", err)
-		}
-	})
+	runUntilCleanup(t, "agent", responder.Run)
 	authn := auth.NewAuthenticator(st)
 	authn.SetSessionTokenResolver(sessions)
 	h := api.NewHandler(api.Deps{
@@ -154,6 +138,20 @@ func setup(t testing.TB, opts ...setupOption) *testBundle {
 		DialContext:     (&net.Dialer{}).DialContext,
 	}}
 	return &testBundle{store: st, tokens: tokens, sessions: sessions, url: srv.URL, h2c: h2c, ws: ws, all: all}
+}
+
+// runUntilCleanup runs a background service (the engine, the agent) until
+// the test ends, then stops it, giving running jobs 5 s.
+func runUntilCleanup(t testing.TB, name string, run func(ctx context.Context, stopTimeout time.Duration) error) {
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, 5*time.Second) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	})
 }
 
 // bearer returns a client option that sends the token on unary and

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	workflowv1 "github.com/parleyhq/parley/gen/parley/workflow/v1"
 	"github.com/parleyhq/parley/server/internal/agent"
@@ -208,19 +207,10 @@ func (e *Engine) callSkill(ctx context.Context, s *workflowv1.CustomSkillAction,
 		return
 	}
 	body, _ := json.Marshal(object)
-	c.request["method"], c.request["url"], c.request["body"] = http.MethodPost, s.GetUrl(), clip(body)
 	req := outbound.Request{Method: http.MethodPost, URL: s.GetUrl(), Header: http.Header{}, Body: body,
 		Limits: outbound.Limits{Timeout: defaultCallTimeout, MaxBodyBytes: fetchMaxBody}}
-	ts := time.Now().Unix()
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(HeaderDelivery, c.delivery)
-	req.Header.Set(HeaderAttempt, strconv.Itoa(int(c.attempt)))
-	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
-	req.Header.Set(HeaderSignature, outbound.Signature([]byte(ws.WebhookSecret), ts, body))
-	c.resp, c.err = e.http.Do(ctx, req)
-	if c.err != nil && !outbound.Retryable(c.err, 0) {
-		c.final = true
-	}
+	signJSON(&req, ws)
+	e.send(ctx, c, req)
 }
 
 // storeSkillResult puts the skill's JSON response in its output variable,
@@ -242,12 +232,4 @@ func (x *execution) storeSkillResult(o *outcome, s *workflowv1.CustomSkillAction
 		}
 	}
 	o.set("output_variable", name)
-}
-
-// setVariable sets a run variable.
-func (x *execution) setVariable(name string, v any) {
-	if x.run.Variables == nil {
-		x.run.Variables = map[string]any{}
-	}
-	x.run.Variables[name] = v
 }

@@ -112,26 +112,39 @@ func (e *Engine) call(ctx context.Context, r domain.Run, node *workflowv1.Node, 
 		} else {
 			req.Body = defaultWebhookBody(r, sess, c.delivery)
 		}
-		ts := time.Now().Unix()
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
-		req.Header.Set(HeaderSignature, outbound.Signature([]byte(ws.WebhookSecret), ts, req.Body))
+		signJSON(&req, ws)
 		req.Limits = outbound.Limits{Timeout: defaultCallTimeout, MaxBodyBytes: webhookMaxBody}
 	}
-	req.Header.Set(HeaderDelivery, c.delivery)
-	req.Header.Set(HeaderAttempt, strconv.Itoa(int(c.attempt)))
-	c.request = map[string]any{"method": req.Method, "url": req.URL, "delivery_id": c.delivery}
-	if req.Body != nil {
-		c.request["body"] = clip(req.Body)
-	}
+	c.request = map[string]any{"delivery_id": c.delivery}
 	if c.err != nil {
 		return c
+	}
+	e.send(ctx, c, req)
+	return c
+}
+
+// signJSON marks req's body as JSON and signs it with the workspace's
+// webhook secret, as webhooks and custom skills are.
+func signJSON(req *outbound.Request, ws domain.Workspace) {
+	ts := time.Now().Unix()
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
+	req.Header.Set(HeaderSignature, outbound.Signature([]byte(ws.WebhookSecret), ts, req.Body))
+}
+
+// send stamps req with the step's delivery id and attempt, records it in
+// c.request, and makes the call.
+func (e *Engine) send(ctx context.Context, c *callResult, req outbound.Request) {
+	req.Header.Set(HeaderDelivery, c.delivery)
+	req.Header.Set(HeaderAttempt, strconv.Itoa(int(c.attempt)))
+	c.request["method"], c.request["url"] = req.Method, req.URL
+	if req.Body != nil {
+		c.request["body"] = clip(req.Body)
 	}
 	c.resp, c.err = e.http.Do(ctx, req)
 	if c.err != nil && !outbound.Retryable(c.err, 0) {
 		c.final = true
 	}
-	return c
 }
 
 // defaultWebhookBody is what a webhook without a body template sends.
@@ -208,18 +221,13 @@ func (x *execution) mapResponse(o *outcome, f *workflowv1.FetchApiNode, resp *ou
 	if prefix == "" {
 		prefix = "response"
 	}
-	vars := x.run.Variables
-	if vars == nil {
-		vars = map[string]any{}
-		x.run.Variables = vars
-	}
-	vars[prefix+".status"] = float64(resp.Status)
+	x.setVariable(prefix+".status", float64(resp.Status))
 	n := 0
 	for name, values := range resp.Header {
 		if n == maxHeaderVariables || len(values) == 0 {
 			continue
 		}
-		vars[prefix+".headers."+strings.ToLower(name)] = values[0]
+		x.setVariable(prefix+".headers."+strings.ToLower(name), values[0])
 		n++
 	}
 	if len(f.GetMappings()) == 0 {
@@ -238,7 +246,7 @@ func (x *execution) mapResponse(o *outcome, f *workflowv1.FetchApiNode, resp *ou
 			continue
 		}
 		v = scalar(v)
-		vars[m.GetVariable()] = v
+		x.setVariable(m.GetVariable(), v)
 		mapped[m.GetVariable()] = v
 	}
 	o.set("mapped", mapped)

@@ -203,13 +203,18 @@ func (x *execution) setData(ctx context.Context, o *outcome, a *workflowv1.SetDa
 	o.set("key", a.GetKey())
 	o.set("value", v)
 	if a.GetScope() == workflowv1.DataScope_DATA_SCOPE_VARIABLE {
-		if x.run.Variables == nil {
-			x.run.Variables = map[string]any{}
-		}
-		x.run.Variables[a.GetKey()] = v // memorize overwrites a variable of the same key
+		x.setVariable(a.GetKey(), v) // memorize overwrites a variable of the same key
 		return nil
 	}
 	return x.apply(ctx, o, session.SetData{Key: a.GetKey(), Value: v})
+}
+
+// setVariable sets a run variable.
+func (x *execution) setVariable(name string, v any) {
+	if x.run.Variables == nil {
+		x.run.Variables = map[string]any{}
+	}
+	x.run.Variables[name] = v
 }
 
 // typedValue converts rendered text to the value type of a set-data step.
@@ -354,10 +359,7 @@ func (x *execution) finishWait(ctx context.Context) error {
 		o.set("value", w.Answer.Value)
 		o.set("answer_sequence", float64(w.Answer.Sequence))
 		if name := answerVariable(node); name != "" {
-			if r.Variables == nil {
-				r.Variables = map[string]any{}
-			}
-			r.Variables[name] = w.Answer.Value
+			x.setVariable(name, w.Answer.Value)
 		}
 		if node.GetButtonPicker() != nil && x.graph.wired(node.GetId(), workflow.ButtonPort(w.Answer.Value)) {
 			o.port = workflow.ButtonPort(w.Answer.Value)

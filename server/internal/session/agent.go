@@ -25,28 +25,17 @@ const (
 	AgentSignalHuman = "human"
 )
 
-// agentSignal says whether value (when present) is a start or pause
-// signal, and which.
-func agentSignal(value string, present bool) (start, ok bool) {
-	switch {
-	case !present:
-		return false, false
-	case value == AgentSignalStart:
-		return true, true
-	case value == AgentSignalPause:
-		return false, true
+// applyAgentSignal starts or pauses the agent when value is a start or
+// pause signal: start resumes the agent with the instruction it had, pause
+// records "signal" as the reason. Other values change nothing.
+func applyAgentSignal(m *mutation, value string) error {
+	switch value {
+	case AgentSignalStart:
+		return SetAgent{Active: true, Resume: true}.apply(m)
+	case AgentSignalPause:
+		return SetAgent{PausedReason: "signal"}.apply(m)
 	}
-	return false, false
-}
-
-// agentSignalChange is what a start or pause signal does: start resumes
-// the agent with the instruction it had; pause records "signal" as the
-// reason.
-func agentSignalChange(start bool) SetAgent {
-	if start {
-		return SetAgent{Active: true, Resume: true}
-	}
-	return SetAgent{PausedReason: "signal"}
+	return nil
 }
 
 // ErrAnswerStale is what AgentAnswer and HandOff return when the agent no

@@ -124,8 +124,8 @@ func (c ChooseButton) apply(m *mutation) error {
 	m.emit(&sessionv1.SessionEvent{Payload: &sessionv1.SessionEvent_ButtonChosen{ButtonChosen: &sessionv1.ButtonChosen{
 		PickerSequence: c.PickerSequence, Button: picker.GetButtonPicker().GetButtons()[i],
 	}}}).replyTo = &c.PickerSequence
-	if start, ok := agentSignal(strings.CutPrefix(c.Value, AgentSignalKey+":")); ok {
-		return agentSignalChange(start).apply(m)
+	if value, prefixed := strings.CutPrefix(c.Value, AgentSignalKey+":"); prefixed {
+		return applyAgentSignal(m, value)
 	}
 	return nil
 }
@@ -227,9 +227,7 @@ func (c SetData) apply(m *mutation) error {
 		Key: c.Key, Value: v, Unchanged: had && old == c.Value,
 	}}})
 	if value, isText := c.Value.(string); isText && c.Key == AgentSignalKey {
-		if start, ok := agentSignal(value, true); ok {
-			return agentSignalChange(start).apply(m)
-		}
+		return applyAgentSignal(m, value)
 	}
 	return nil
 }
