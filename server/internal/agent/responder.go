@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
@@ -25,10 +24,14 @@ import (
 // (session.HandOff). Answers are River jobs inserted in the transaction of
 // the visitor's message, so none is lost, and they are posted in the order
 // of the messages: an answer the conversation has moved past is dropped.
+//
+// The answers run on the process's job queue (the engine's): give Jobs to
+// the queue, then Attach the queue.
 type Responder struct {
 	kb       *Service
 	sessions *session.Service
 	provider Provider
+	workers  int
 	queue    *store.Queue
 	log      *slog.Logger
 	locks    sessionLocks
@@ -40,17 +43,15 @@ type ResponderOptions struct {
 	Provider Provider
 	// Workers is how many answers this process writes at once (default 10).
 	Workers int
-	// JobTimeout bounds one answer (default 2m).
-	JobTimeout time.Duration
-	Log        *slog.Logger
+	Log     *slog.Logger
 }
 
 // queueName is the River queue of the agent's jobs.
 const queueName = "parley_agent"
 
-// NewResponder returns a responder that reacts to the events of sessions;
-// call Run to answer.
-func NewResponder(st *store.Store, sessions *session.Service, kb *Service, opts ResponderOptions) (*Responder, error) {
+// NewResponder returns a responder that answers the visitors of sessions
+// once attached to a queue.
+func NewResponder(sessions *session.Service, kb *Service, opts ResponderOptions) *Responder {
 	if opts.Provider == nil {
 		opts.Provider = Builtin{}
 	}
@@ -60,34 +61,21 @@ func NewResponder(st *store.Store, sessions *session.Service, kb *Service, opts 
 	if opts.Workers <= 0 {
 		opts.Workers = 10
 	}
-	if opts.JobTimeout <= 0 {
-		opts.JobTimeout = 2 * time.Minute
-	}
-	r := &Responder{kb: kb, sessions: sessions, provider: opts.Provider, log: opts.Log}
-	workers := river.NewWorkers()
-	river.AddWorker(workers, &replyWorker{r: r})
-	queue, err := st.NewQueue(workers, store.QueueConfig{
-		Name: queueName, Workers: opts.Workers, JobTimeout: opts.JobTimeout, RescueAfter: opts.JobTimeout + 10*time.Second,
-		FetchPollInterval: time.Second, Log: opts.Log,
-	})
-	if err != nil {
-		return nil, err
-	}
-	r.queue = queue
-	sessions.AddTriggerSink(r)
-	return r, nil
+	return &Responder{kb: kb, sessions: sessions, provider: opts.Provider, workers: opts.Workers, log: opts.Log}
 }
 
-// Run answers until ctx ends, then waits up to stopTimeout for the answers
-// being written.
-func (r *Responder) Run(ctx context.Context, stopTimeout time.Duration) error {
-	if err := r.queue.Start(context.WithoutCancel(ctx)); err != nil {
-		return fmt.Errorf("start the agent's job queue: %w", err)
-	}
-	<-ctx.Done()
-	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopTimeout)
-	defer cancel()
-	return r.queue.Stop(stopCtx)
+// Jobs are the responder's jobs, for the queue that runs them.
+func (r *Responder) Jobs() store.JobSet {
+	return store.JobSet{Queue: queueName, Workers: r.workers, Register: func(w *river.Workers) {
+		river.AddWorker(w, &replyWorker{r: r})
+	}}
+}
+
+// Attach makes the responder queue its answers on q, which runs Jobs, and
+// react to the sessions' events. Call it before serving.
+func (r *Responder) Attach(q *store.Queue) {
+	r.queue = q
+	r.sessions.AddTriggerSink(r)
 }
 
 // replyArgs is the job that answers the visitor's event at Sequence.

@@ -100,18 +100,16 @@ func setup(t testing.TB, opts ...setupOption) *testBundle {
 	hubDone := make(chan struct{})
 	go func() { defer close(hubDone); sessions.Hub().Run(hubCtx) }()
 	t.Cleanup(func() { stopHub(); <-hubDone })
+	kb := agent.NewService(st)
+	cfg.agent.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	responder := agent.NewResponder(sessions, kb, cfg.agent)
+	cfg.engine.Jobs = []store.JobSet{responder.Jobs()}
 	runs, err := engine.New(st, sessions, cfg.engine)
 	if err != nil {
 		t.Fatal(err)
 	}
+	responder.Attach(runs.Queue())
 	runUntilCleanup(t, "engine", runs.Run)
-	kb := agent.NewService(st)
-	cfg.agent.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	responder, err := agent.NewResponder(st, sessions, kb, cfg.agent)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runUntilCleanup(t, "agent", responder.Run)
 	authn := auth.NewAuthenticator(st)
 	authn.SetSessionTokenResolver(sessions)
 	h := api.NewHandler(api.Deps{
@@ -140,7 +138,7 @@ func setup(t testing.TB, opts ...setupOption) *testBundle {
 	return &testBundle{store: st, tokens: tokens, sessions: sessions, url: srv.URL, h2c: h2c, ws: ws, all: all}
 }
 
-// runUntilCleanup runs a background service (the engine, the agent) until
+// runUntilCleanup runs a background service (the engine and its jobs) until
 // the test ends, then stops it, giving running jobs 5 s.
 func runUntilCleanup(t testing.TB, name string, run func(ctx context.Context, stopTimeout time.Duration) error) {
 	ctx, stop := context.WithCancel(context.Background())

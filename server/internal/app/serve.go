@@ -18,6 +18,7 @@ import (
 	"github.com/parleyhq/parley/server/internal/domain"
 	"github.com/parleyhq/parley/server/internal/engine"
 	"github.com/parleyhq/parley/server/internal/session"
+	"github.com/parleyhq/parley/server/internal/store"
 	"github.com/parleyhq/parley/server/internal/widget"
 	"github.com/parleyhq/parley/server/internal/workflow"
 )
@@ -62,31 +63,25 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	runs, err := engine.New(db.Store, sessions, engine.Options{
-		Log: log, OutboundAllow: cfg.OutboundAllow, JobTimeout: cfg.JobTimeout, Mail: mailer, LLM: llm,
-	})
-	if err != nil {
-		return fmt.Errorf("--outbound-allow: %w", err)
-	}
 	kb := agent.NewService(db.Store)
 	var provider agent.Provider = agent.Builtin{}
 	if llm != nil {
 		provider = agent.NewOpenAI(llm)
 	}
-	responder, err := agent.NewResponder(db.Store, sessions, kb, agent.ResponderOptions{
-		// The same job timeout as the engine's: whichever queue leads
-		// rescues the other's stuck jobs with its own setting.
-		Provider: provider, Log: log, JobTimeout: cfg.JobTimeout,
+	responder := agent.NewResponder(sessions, kb, agent.ResponderOptions{Provider: provider, Log: log})
+	log.Info("AI agent", "provider", provider.Name())
+	runs, err := engine.New(db.Store, sessions, engine.Options{
+		Log: log, OutboundAllow: cfg.OutboundAllow, JobTimeout: cfg.JobTimeout, Mail: mailer, LLM: llm,
+		Jobs: []store.JobSet{responder.Jobs()},
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("--outbound-allow: %w", err)
 	}
-	log.Info("AI agent", "provider", provider.Name())
+	responder.Attach(runs.Queue())
 	engineCtx, stopEngine := context.WithCancel(ctx)
 	defer stopEngine()
-	engineDone, agentDone := make(chan error, 1), make(chan error, 1)
+	engineDone := make(chan error, 1)
 	go func() { engineDone <- runs.Run(engineCtx, cfg.ShutdownTimeout) }()
-	go func() { agentDone <- responder.Run(engineCtx, cfg.ShutdownTimeout) }()
 	authn := auth.NewAuthenticator(db.Store)
 	authn.SetSessionTokenResolver(sessions)
 	handler := api.NewHandler(api.Deps{
@@ -108,9 +103,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	stopEngine()
 	if engineErr := <-engineDone; engineErr != nil && err == nil {
 		err = fmt.Errorf("workflow engine: %w", engineErr)
-	}
-	if agentErr := <-agentDone; agentErr != nil && err == nil {
-		err = fmt.Errorf("AI agent: %w", agentErr)
 	}
 	return err
 }

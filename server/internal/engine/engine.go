@@ -64,6 +64,9 @@ type Options struct {
 	// LLM runs AI extraction and custom skill steps; nil means they fail
 	// (and validation refuses to publish them).
 	LLM *agent.LLM
+	// Jobs are other packages' jobs (the AI agent's) that run on the
+	// engine's queue, each set in its own River queue.
+	Jobs []store.JobSet
 }
 
 func (o *Options) defaults() {
@@ -122,7 +125,7 @@ func New(st *store.Store, sessions *session.Service, opts Options) (*Engine, err
 	river.AddWorker(workers, &emailWorker{e: e})
 	e.queue, err = st.NewQueue(workers, store.QueueConfig{
 		Workers: opts.Workers, JobTimeout: opts.JobTimeout, RescueAfter: opts.RescueAfter,
-		FetchPollInterval: time.Second, Log: opts.Log,
+		FetchPollInterval: time.Second, Log: opts.Log, Sets: opts.Jobs,
 	})
 	if err != nil {
 		return nil, err
@@ -130,6 +133,9 @@ func New(st *store.Store, sessions *session.Service, opts Options) (*Engine, err
 	sessions.AddTriggerSink(e)
 	return e, nil
 }
+
+// Queue is the engine's job queue, which also carries Options.Jobs.
+func (e *Engine) Queue() *store.Queue { return e.queue }
 
 // Run executes runs until ctx ends, then stops taking new jobs and waits
 // up to stopTimeout for the running ones.

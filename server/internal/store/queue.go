@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -21,13 +20,25 @@ type Queue struct {
 	client *river.Client[pgx.Tx]
 }
 
+// JobSet is a package's jobs that run in a River queue of their own on
+// the process's one queue client (one client per process: its leader
+// rescues stuck jobs of every kind, and discards kinds it does not know).
+type JobSet struct {
+	// Queue is the River queue; the jobs name it in their InsertOpts.
+	Queue string
+	// Workers is how many of these jobs this process works at once.
+	Workers int
+	// Register adds the jobs' workers.
+	Register func(*river.Workers)
+}
+
 // QueueConfig tunes the queue.
 type QueueConfig struct {
-	// Name is the River queue the queue works (default "default"); jobs
-	// name theirs in their InsertOpts.
-	Name string
-	// Workers is how many jobs this process works at once.
+	// Workers is how many jobs of the default queue this process works at
+	// once.
 	Workers int
+	// Sets are more jobs, each in its own River queue.
+	Sets []JobSet
 	// JobTimeout bounds one job; a job of a process that died is retried
 	// once it has been running for RescueAfter.
 	JobTimeout  time.Duration
@@ -40,8 +51,13 @@ type QueueConfig struct {
 
 // NewQueue returns a queue that works jobs with workers once started.
 func (s *Store) NewQueue(workers *river.Workers, cfg QueueConfig) (*Queue, error) {
+	queues := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(cfg.Workers, 1)}}
+	for _, set := range cfg.Sets {
+		set.Register(workers)
+		queues[set.Queue] = river.QueueConfig{MaxWorkers: max(set.Workers, 1)}
+	}
 	client, err := river.NewClient(riverpgxv5.New(s.pool), &river.Config{
-		Queues:               map[string]river.QueueConfig{cmp.Or(cfg.Name, river.QueueDefault): {MaxWorkers: max(cfg.Workers, 1)}},
+		Queues:               queues,
 		Workers:              workers,
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,
