@@ -68,6 +68,11 @@ check-generated: generate ## Fail when generated files differ from what is commi
 test: ## Set up everything and run every check and test (what CI runs).
 	.ci/test.sh
 
+.PHONY: bench
+bench: ## Run every benchmark scenario (parley bench all) and write bench.json; SCENARIOS=... BENCH_FLAGS=... narrow it.
+	go build -o bin/parley ./server/cmd/parley
+	bin/parley bench $(BENCH_FLAGS) $(or $(SCENARIOS),all)
+
 .PHONY: timers-report
 timers-report: setup ## Hold 10,000 runs in a one-hour delay and report the idle server's CPU and memory.
 	PARLEY_TIMERS_REPORT=1 .ci/testdb.sh go test -count=1 -run TestTenThousandPendingDelaysIdle -v ./server/internal/app/

@@ -17,6 +17,7 @@ Usage:
   parley token create --name NAME [--scopes a,b] [flags]
   parley token list   [flags]
   parley token revoke ID_OR_PREFIX [flags]
+  parley bench   [flags] SCENARIO...   measure throughput, latency, streams, timers (see -h)
 
 Run "parley <command> -h" for a command's flags.
 `
@@ -38,6 +39,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runMigrate(ctx, rest, stdout, stderr)
 	case "token":
 		return runToken(ctx, rest, stdout, stderr)
+	case "bench":
+		return runBench(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -147,3 +147,17 @@ func inspectBinaries(ctx context.Context, dir string) (binaries, error) {
 	major, _ := strconv.Atoi(string(m[1]))
 	return binaries{dir: dir, major: major}, nil
 }
+
+// Program returns the path of a PostgreSQL client or server program (say
+// pgbench) in the bin dir the embedded cluster would use.
+func Program(ctx context.Context, name string) (string, error) {
+	bins, err := findBinaries(ctx, "", 0)
+	if err != nil {
+		return "", err
+	}
+	p := bins.path(name)
+	if fi, err := os.Stat(p); err != nil || fi.Mode().Perm()&0o111 == 0 {
+		return "", fmt.Errorf("embeddedpg: %s has no %s", bins.dir, name)
+	}
+	return p, nil
+}

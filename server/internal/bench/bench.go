@@ -1,0 +1,204 @@
+// Package bench measures what Parley's users feel: how many triggers per
+// second one server durably runs, how fast a triggered message reaches a
+// subscribed widget, how many idle streams one process holds, how late
+// pending timers fire, whether trigger cost stays flat as workflows grow,
+// and, for scale, what the same PostgreSQL does with single-row INSERTs.
+//
+// Each scenario drives a real server through its public API (the generated
+// Go client and plain HTTP) and checks its own results in the database, so
+// a fast but wrong run fails. `parley bench` starts the server itself on a
+// fresh embedded PostgreSQL unless given one by URL.
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Options configure a benchmark session. Zero values take the defaults of
+// the scale (full, or Smoke).
+type Options struct {
+	// URL, Token and DatabaseURL name a running server and its database;
+	// an empty URL starts `Server serve` on a fresh embedded PostgreSQL.
+	URL, Token, DatabaseURL string
+	// Server is the parley binary to start (default: this executable).
+	Server string
+	// Smoke runs every scenario at a tiny size: it checks that the harness
+	// works and asserts nothing about speed.
+	Smoke bool
+	// Repeat is how many times each measurement is taken (median and
+	// spread are reported over them).
+	Repeat int
+	// Duration is how long one throughput or latency measurement offers
+	// load.
+	Duration time.Duration
+	// Concurrency lists the trigger-throughput client counts, tried in
+	// order until throughput stops growing.
+	Concurrency []int
+	// Rates lists the trigger-to-stream offered loads, triggers per second.
+	Rates []int
+	// Streams lists the idle stream counts.
+	Streams []int
+	// Timers is how many delays the timers scenario holds; TimersLead is
+	// how long after being set the first comes due, and TimersSpread how
+	// long they keep coming due after that.
+	Timers                   int
+	TimersLead, TimersSpread time.Duration
+	// Workflows lists the workflow counts of the matching scenario.
+	Workflows []int
+	// Out is where the JSON report is written ("" writes none).
+	Out string
+	// Progress receives one line per step as the scenarios run.
+	Progress io.Writer
+}
+
+func (o *Options) defaults() {
+	full, smoke := func(f, s int) int {
+		if o.Smoke {
+			return s
+		}
+		return f
+	}, o.Smoke
+	o.Repeat = cmpOr(o.Repeat, full(3, 1))
+	if o.Duration == 0 {
+		o.Duration = map[bool]time.Duration{false: 5 * time.Second, true: time.Second}[smoke]
+	}
+	if o.Concurrency == nil {
+		o.Concurrency = map[bool][]int{false: {1, 4, 16, 64}, true: {1, 4}}[smoke]
+	}
+	if o.Rates == nil {
+		o.Rates = map[bool][]int{false: {100, 500, 1000}, true: {50}}[smoke]
+	}
+	if o.Streams == nil {
+		o.Streams = map[bool][]int{false: {10_000, 50_000}, true: {200}}[smoke]
+	}
+	o.Timers = cmpOr(o.Timers, full(100_000, 300))
+	if o.TimersLead == 0 {
+		o.TimersLead = map[bool]time.Duration{false: 3 * time.Minute, true: 4 * time.Second}[smoke]
+	}
+	if o.TimersSpread == 0 {
+		o.TimersSpread = map[bool]time.Duration{false: time.Minute, true: 2 * time.Second}[smoke]
+	}
+	if o.Workflows == nil {
+		o.Workflows = map[bool][]int{false: {10, 10_000}, true: {10, 100}}[smoke]
+	}
+	if o.Progress == nil {
+		o.Progress = io.Discard
+	}
+}
+
+func cmpOr[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// scenario is one named measurement.
+type scenario struct {
+	name, about string
+	run         func(ctx context.Context, e *env, r *Result) error
+}
+
+// Scenarios in the order "all" runs them: the baseline first, so every
+// throughput figure can be set against it.
+var scenarios = []scenario{
+	{"baseline", "pgbench single-row INSERTs on the server's own PostgreSQL: the durable-commit ceiling", runBaseline},
+	{"trigger-throughput", "REST triggers of a 3-node workflow on distinct sessions, rising concurrency", runThroughput},
+	{"trigger-latency", "time from sending a trigger to its bot message on the session's Subscribe stream", runLatency},
+	{"streams", "idle Subscribe streams on one process: memory each, then one event to every session", runStreams},
+	{"timers", "pending delays: idle cost while they wait, lateness when they fire", runTimers},
+	{"matching", "trigger throughput with few versus many active event-triggered workflows", runMatching},
+}
+
+// Names lists the scenarios.
+func Names() []string {
+	out := make([]string, len(scenarios))
+	for i, s := range scenarios {
+		out[i] = s.name
+	}
+	return out
+}
+
+// Describe writes one line per scenario.
+func Describe(w io.Writer) {
+	for _, s := range scenarios {
+		fmt.Fprintf(w, "  %-20s %s\n", s.name, s.about)
+	}
+}
+
+// Run runs the named scenarios ("all" for every one), prints a table of
+// the figures to out and writes the JSON report. A scenario whose checks
+// fail makes Run return an error after the others have run.
+func Run(ctx context.Context, names []string, opts Options, out io.Writer) (*Report, error) {
+	opts.defaults()
+	var chosen []scenario
+	for _, n := range names {
+		if n == "all" {
+			chosen = scenarios
+			break
+		}
+		i := slices.IndexFunc(scenarios, func(s scenario) bool { return s.name == n })
+		if i < 0 {
+			return nil, fmt.Errorf("unknown scenario %q (one of: %s, all)", n, strings.Join(Names(), ", "))
+		}
+		chosen = append(chosen, scenarios[i])
+	}
+	if len(chosen) == 0 {
+		return nil, fmt.Errorf("name a scenario (one of: %s, all)", strings.Join(Names(), ", "))
+	}
+
+	e, err := newEnv(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer e.close()
+	rep := &Report{Started: time.Now().UTC(), Machine: e.machine(ctx), Settings: opts.settings(), Server: e.serverInfo()}
+	var failed []string
+	for _, s := range chosen {
+		r := &Result{Name: s.name, About: s.about}
+		e.progress("== %s: %s", s.name, s.about)
+		began := time.Now()
+		if err := s.run(ctx, e, r); err != nil {
+			r.Error = err.Error()
+		}
+		r.Seconds = time.Since(began).Seconds()
+		if !r.ok() {
+			failed = append(failed, s.name)
+		}
+		rep.Scenarios = append(rep.Scenarios, r)
+		r.finish()
+		printResult(out, r)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	rep.addRatios()
+	if opts.Out != "" {
+		b, _ := json.MarshalIndent(rep, "", "  ")
+		if err := os.WriteFile(opts.Out, append(b, '\n'), 0o644); err != nil {
+			return rep, err
+		}
+		fmt.Fprintf(out, "\nreport written to %s\n", opts.Out)
+	}
+	if len(failed) > 0 {
+		return rep, fmt.Errorf("scenarios failed: %s", strings.Join(failed, ", "))
+	}
+	return rep, ctx.Err()
+}
+
+func (o Options) settings() map[string]any {
+	return map[string]any{
+		"smoke": o.Smoke, "repeat": o.Repeat, "duration_s": o.Duration.Seconds(), "concurrency": o.Concurrency,
+		"rates_per_s": o.Rates, "streams": o.Streams, "timers": o.Timers, "timers_lead_s": o.TimersLead.Seconds(),
+		"timers_spread_s": o.TimersSpread.Seconds(), "workflows": o.Workflows, "server_started_here": o.URL == "",
+		"synchronous_commit": "on",
+	}
+}
