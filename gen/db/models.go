@@ -165,6 +165,13 @@ type Workflow struct {
 	PublishedAt      *time.Time
 }
 
+type WorkflowExecutionDelta struct {
+	ID          int64
+	WorkspaceID uuid.UUID
+	WorkflowID  uuid.UUID
+	Version     int32
+}
+
 type WorkflowVersion struct {
 	WorkspaceID    uuid.UUID
 	WorkflowID     uuid.UUID

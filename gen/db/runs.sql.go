@@ -61,6 +61,22 @@ func (q *Queries) ActiveWorkflowVersions(ctx context.Context, db DBTX, arg Activ
 	return items, nil
 }
 
+const addWorkflowExecution = `-- name: AddWorkflowExecution :exec
+INSERT INTO workflow_execution_deltas (workspace_id, workflow_id, version)
+VALUES ($1, $2, $3)
+`
+
+type AddWorkflowExecutionParams struct {
+	WorkspaceID uuid.UUID
+	WorkflowID  uuid.UUID
+	Number      int32
+}
+
+func (q *Queries) AddWorkflowExecution(ctx context.Context, db DBTX, arg AddWorkflowExecutionParams) error {
+	_, err := db.Exec(ctx, addWorkflowExecution, arg.WorkspaceID, arg.WorkflowID, arg.Number)
+	return err
+}
+
 const availableOperatorsAfter = `-- name: AvailableOperatorsAfter :many
 SELECT o.workspace_id, o.id, o.name, o.email, o.available, o.last_assigned_at, o.created_at FROM operators o
 WHERE o.workspace_id = $1 AND o.available
@@ -170,33 +186,13 @@ func (q *Queries) CountVisitorMessages(ctx context.Context, db DBTX, arg CountVi
 	return count, err
 }
 
-const countWorkflowExecution = `-- name: CountWorkflowExecution :exec
-WITH w AS (
-    UPDATE workflows SET execution_count = execution_count + 1
-    WHERE workflows.workspace_id = $1 AND workflows.id = $2
-)
-UPDATE workflow_versions SET execution_count = execution_count + 1
-WHERE workflow_versions.workspace_id = $1 AND workflow_id = $2 AND number = $3
-`
-
-type CountWorkflowExecutionParams struct {
-	WorkspaceID uuid.UUID
-	WorkflowID  uuid.UUID
-	Number      int32
-}
-
-func (q *Queries) CountWorkflowExecution(ctx context.Context, db DBTX, arg CountWorkflowExecutionParams) error {
-	_, err := db.Exec(ctx, countWorkflowExecution, arg.WorkspaceID, arg.WorkflowID, arg.Number)
-	return err
-}
-
 const createRun = `-- name: CreateRun :one
 INSERT INTO runs (workspace_id, id, workflow_id, version, session_id, mode, trigger, trigger_data,
                   variables, graph, current_node_id, depth, cause_run_id, fast_forward,
-                  idempotency_key, request_hash)
+                  idempotency_key, request_hash, created_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
         $9, $10, $11, $12, $13, $14,
-        $15, $16)
+        $15, $16, clock_timestamp())
 RETURNING workspace_id, id, workflow_id, version, session_id, mode, status, trigger, trigger_data, variables, graph, current_node_id, step_count, epoch, wait, wake_at, call_attempt, error, depth, cause_run_id, fast_forward, stop_until, idempotency_key, request_hash, created_at, started_at, finished_at, updated_at
 `
 
@@ -219,6 +215,8 @@ type CreateRunParams struct {
 	RequestHash    []byte
 }
 
+// created_at is the clock's time, not the transaction's: runs started in
+// one transaction (a cascade) list in the order they started.
 func (q *Queries) CreateRun(ctx context.Context, db DBTX, arg CreateRunParams) (Run, error) {
 	row := db.QueryRow(ctx, createRun,
 		arg.WorkspaceID,
@@ -270,6 +268,33 @@ func (q *Queries) CreateRun(ctx context.Context, db DBTX, arg CreateRunParams) (
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const foldExecutionCounts = `-- name: FoldExecutionCounts :execrows
+WITH d AS (
+    DELETE FROM workflow_execution_deltas
+    RETURNING workspace_id, workflow_id, version
+), per_version AS (
+    SELECT d.workspace_id, d.workflow_id, d.version, count(*) AS n FROM d GROUP BY 1, 2, 3
+), w AS (
+    UPDATE workflows SET execution_count = workflows.execution_count + t.n
+    FROM (SELECT p.workspace_id, p.workflow_id, sum(p.n)::bigint AS n FROM per_version p GROUP BY 1, 2) t
+    WHERE workflows.workspace_id = t.workspace_id AND workflows.id = t.workflow_id
+)
+UPDATE workflow_versions SET execution_count = workflow_versions.execution_count + p.n
+FROM per_version p
+WHERE workflow_versions.workspace_id = p.workspace_id AND workflow_versions.workflow_id = p.workflow_id
+  AND workflow_versions.number = p.version
+`
+
+// Adds the recorded executions to the workflows' and versions' counts and
+// removes them, in one statement.
+func (q *Queries) FoldExecutionCounts(ctx context.Context, db DBTX) (int64, error) {
+	result, err := db.Exec(ctx, foldExecutionCounts)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const getRun = `-- name: GetRun :one
@@ -594,6 +619,17 @@ type LockAssignmentCursorParams struct {
 // Creates the workspace's cursor on first use and locks it either way.
 func (q *Queries) LockAssignmentCursor(ctx context.Context, db DBTX, arg LockAssignmentCursorParams) error {
 	_, err := db.Exec(ctx, lockAssignmentCursor, arg.WorkspaceID, arg.OperatorID)
+	return err
+}
+
+const lockExecutionCounts = `-- name: LockExecutionCounts :exec
+SELECT pg_advisory_xact_lock(7366410983215063136)
+`
+
+// Folds run one at a time (transaction-scoped), so two never update the
+// same workflows in different orders.
+func (q *Queries) LockExecutionCounts(ctx context.Context, db DBTX) error {
+	_, err := db.Exec(ctx, lockExecutionCounts)
 	return err
 }
 

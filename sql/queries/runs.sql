@@ -1,10 +1,12 @@
 -- name: CreateRun :one
+-- created_at is the clock's time, not the transaction's: runs started in
+-- one transaction (a cascade) list in the order they started.
 INSERT INTO runs (workspace_id, id, workflow_id, version, session_id, mode, trigger, trigger_data,
                   variables, graph, current_node_id, depth, cause_run_id, fast_forward,
-                  idempotency_key, request_hash)
+                  idempotency_key, request_hash, created_at)
 VALUES (@workspace_id, @id, @workflow_id, @version, @session_id, @mode, @trigger, @trigger_data,
         @variables, @graph, @current_node_id, @depth, @cause_run_id, @fast_forward,
-        @idempotency_key, @request_hash)
+        @idempotency_key, @request_hash, clock_timestamp())
 RETURNING *;
 
 -- name: GetRun :one
@@ -93,13 +95,32 @@ JOIN workflow_versions v
 WHERE w.workspace_id = @workspace_id AND w.status = 'active' AND v.trigger_kind = @trigger_kind
 ORDER BY w.created_at, w.id;
 
--- name: CountWorkflowExecution :exec
-WITH w AS (
-    UPDATE workflows SET execution_count = execution_count + 1
-    WHERE workflows.workspace_id = @workspace_id AND workflows.id = @workflow_id
+-- name: AddWorkflowExecution :exec
+INSERT INTO workflow_execution_deltas (workspace_id, workflow_id, version)
+VALUES (@workspace_id, @workflow_id, @number);
+
+-- name: LockExecutionCounts :exec
+-- Folds run one at a time (transaction-scoped), so two never update the
+-- same workflows in different orders.
+SELECT pg_advisory_xact_lock(7366410983215063136);
+
+-- name: FoldExecutionCounts :execrows
+-- Adds the recorded executions to the workflows' and versions' counts and
+-- removes them, in one statement.
+WITH d AS (
+    DELETE FROM workflow_execution_deltas
+    RETURNING workspace_id, workflow_id, version
+), per_version AS (
+    SELECT d.workspace_id, d.workflow_id, d.version, count(*) AS n FROM d GROUP BY 1, 2, 3
+), w AS (
+    UPDATE workflows SET execution_count = workflows.execution_count + t.n
+    FROM (SELECT p.workspace_id, p.workflow_id, sum(p.n)::bigint AS n FROM per_version p GROUP BY 1, 2) t
+    WHERE workflows.workspace_id = t.workspace_id AND workflows.id = t.workflow_id
 )
-UPDATE workflow_versions SET execution_count = execution_count + 1
-WHERE workflow_versions.workspace_id = @workspace_id AND workflow_id = @workflow_id AND number = @number;
+UPDATE workflow_versions SET execution_count = workflow_versions.execution_count + p.n
+FROM per_version p
+WHERE workflow_versions.workspace_id = p.workspace_id AND workflow_versions.workflow_id = p.workflow_id
+  AND workflow_versions.number = p.version;
 
 -- name: UpsertRunStep :exec
 INSERT INTO run_steps (workspace_id, run_id, index, node_id, kind, status, input, output, conditions,

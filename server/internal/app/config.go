@@ -46,6 +46,9 @@ type Config struct {
 	// bearer token (environment only), LLMTimeout bounds one completion.
 	LLMBaseURL, LLMModel, LLMAPIKey string
 	LLMTimeout                      time.Duration
+	// DebugAddr, when set, serves Go's profiles (net/http/pprof) on a
+	// listener of its own, apart from the API.
+	DebugAddr string
 }
 
 // defaults, in one place.
@@ -84,6 +87,7 @@ func bindFlags(fs *flag.FlagSet, cfg *Config, getenv envOf) {
 	str(&cfg.SMTPFrom, "smtp-from", "PARLEY_SMTP_FROM", "sender address of notification emails, e.g. 'Parley <parley@example.com>'")
 	str(&cfg.LLMBaseURL, "llm-base-url", "PARLEY_LLM_BASE_URL", "OpenAI-compatible API the AI agent answers with, e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1 (Ollama); empty answers from the knowledge base alone")
 	str(&cfg.LLMModel, "llm-model", "PARLEY_LLM_MODEL", "model of --llm-base-url, e.g. gpt-4o-mini or llama3.1")
+	str(&cfg.DebugAddr, "debug-addr", "PARLEY_DEBUG_ADDR", "host:port serving Go profiles at /debug/pprof/ (keep it private); empty serves none")
 	cfg.LLMAPIKey = getenv("PARLEY_LLM_API_KEY")
 	cfg.BootstrapToken = getenv("PARLEY_BOOTSTRAP_TOKEN")
 	list(fs, getenv, &cfg.OutboundAllow, "outbound-allow", "PARLEY_OUTBOUND_ALLOW",
@@ -132,6 +136,11 @@ func (c *Config) validate() error {
 	var errs []error
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr %q: must be host:port, e.g. 127.0.0.1:8080", c.Addr))
+	}
+	if c.DebugAddr != "" {
+		if _, _, err := net.SplitHostPort(c.DebugAddr); err != nil {
+			errs = append(errs, fmt.Errorf("--debug-addr %q: must be host:port, e.g. 127.0.0.1:6060", c.DebugAddr))
+		}
 	}
 	if c.DatabaseURL == "" && c.DataDir == "" {
 		errs = append(errs, errors.New("--data-dir: must not be empty when no --database-url is given"))

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os/signal"
 	"syscall"
 	"time"
@@ -56,6 +57,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 
+	if cfg.DebugAddr != "" {
+		if err := serveProfiles(ctx, cfg.DebugAddr, log); err != nil {
+			return err
+		}
+	}
 	publicURL := cfg.publicURL(ln.Addr())
 	sessions := session.NewService(db.Store, session.HubOptions{Heartbeat: cfg.Heartbeat, Log: log})
 	go sessions.Hub().Run(ctx)
@@ -148,6 +154,28 @@ func serveHTTP(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listene
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	return nil
+}
+
+// serveProfiles serves net/http/pprof on addr until ctx ends.
+func serveProfiles(ctx context.Context, addr string, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("--debug-addr %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("serving profiles", "addr", ln.Addr().String())
 	return nil
 }
 

@@ -134,6 +134,23 @@ func New(st *store.Store, sessions *session.Service, opts Options) (*Engine, err
 	return e, nil
 }
 
+// foldCounts adds the executions runs recorded to their workflows' counts
+// every second, so the table of them stays small between reads.
+func (e *Engine) foldCounts(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := e.store.FoldExecutionCounts(ctx); err != nil && ctx.Err() == nil {
+			e.log.Warn("fold execution counts", "error", err)
+		}
+	}
+}
+
 // Queue is the engine's job queue, which also carries Options.Jobs.
 func (e *Engine) Queue() *store.Queue { return e.queue }
 
@@ -144,6 +161,7 @@ func (e *Engine) Run(ctx context.Context, stopTimeout time.Duration) error {
 	if err := e.queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start job queue: %w", err)
 	}
+	go e.foldCounts(ctx)
 	e.wake(ctx)
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopTimeout)
 	defer cancel()

@@ -36,8 +36,13 @@ type newRun struct {
 	reqHash     []byte
 }
 
-// startRun creates a pending run and its first job in the transaction in
-// ctx, and counts the execution (test runs are not counted).
+// startRun creates a run in the transaction in ctx, counts the execution
+// (test runs are not counted) and executes the run's first steps right
+// there, so what they do commits with the event or request that started
+// the run, in one commit and with no job in between. A run goes on in a
+// job only when it reaches an external call (made outside any
+// transaction), a delay or wait (on its timer or event), or its steps per
+// job.
 func (e *Engine) startRun(ctx context.Context, n newRun) (domain.Run, error) {
 	if n.graph.trigger == nil {
 		return domain.Run{}, domain.Errorf(domain.KindFailedPrecondition, "the workflow has no trigger node")
@@ -56,7 +61,11 @@ func (e *Engine) startRun(ctx context.Context, n newRun) (domain.Run, error) {
 			return domain.Run{}, err
 		}
 	}
-	return r, e.handOff(ctx, &r)
+	x := &execution{e: e, run: r, sess: n.session, graph: n.graph}
+	if err := x.advance(ctx, nil); err != nil {
+		return domain.Run{}, err
+	}
+	return x.run, nil
 }
 
 // SessionTriggered makes Engine the sessions' trigger sink: inside the

@@ -118,12 +118,18 @@ func (h *Hub) notified(payload string) {
 	poke(h, h.workspaces, &ws)
 }
 
-// poke wakes the feed of key in feeds, or every feed when key is nil.
+// poke wakes the feed of key in feeds, or every feed when key is nil. One
+// session's event costs a map lookup however many feeds are open.
 func poke[C comparable](h *Hub, feeds map[uuid.UUID]*feed[C], key *uuid.UUID) {
 	h.mu.Lock()
 	var woken []*feed[C]
-	for k, f := range feeds {
-		if key == nil || k == *key {
+	if key != nil {
+		if f := feeds[*key]; f != nil {
+			woken = append(woken, f)
+		}
+	} else {
+		woken = make([]*feed[C], 0, len(feeds))
+		for _, f := range feeds {
 			woken = append(woken, f)
 		}
 	}

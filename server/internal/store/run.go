@@ -159,9 +159,22 @@ func (s *Store) ActiveWorkflowVersions(ctx context.Context, workspaceID uuid.UUI
 	return out, nil
 }
 
-// CountWorkflowExecution adds one execution to a workflow and its version.
+// CountWorkflowExecution records one execution of a workflow's version; it
+// shows in their counts once folded (FoldExecutionCounts).
 func (s *Store) CountWorkflowExecution(ctx context.Context, workspaceID, workflowID uuid.UUID, version int32) error {
-	return s.q.CountWorkflowExecution(ctx, s.conn(ctx), db.CountWorkflowExecutionParams{WorkspaceID: workspaceID, WorkflowID: workflowID, Number: version})
+	return s.q.AddWorkflowExecution(ctx, s.conn(ctx), db.AddWorkflowExecutionParams{WorkspaceID: workspaceID, WorkflowID: workflowID, Number: version})
+}
+
+// FoldExecutionCounts adds the recorded executions to the workflows' and
+// versions' execution counts, one fold at a time.
+func (s *Store) FoldExecutionCounts(ctx context.Context) error {
+	return s.InTx(ctx, func(ctx context.Context) error {
+		if err := s.q.LockExecutionCounts(ctx, s.conn(ctx)); err != nil {
+			return err
+		}
+		_, err := s.q.FoldExecutionCounts(ctx, s.conn(ctx))
+		return err
+	})
 }
 
 // SaveRunStep inserts a step or, for a step that waited, records how it

@@ -205,7 +205,7 @@ func (s *Service) transition(ctx context.Context, workspaceID, id uuid.UUID, to 
 // Version returns one version of a workflow. It also returns the workflow, whose PublishedVersion tells whether the
 // version is the one that runs.
 func (s *Service) Version(ctx context.Context, workspaceID, id uuid.UUID, number int32) (domain.Workflow, domain.WorkflowVersion, error) {
-	w, err := s.store.Workflow(ctx, workspaceID, id)
+	w, err := s.Get(ctx, workspaceID, id)
 	if err != nil {
 		return domain.Workflow{}, domain.WorkflowVersion{}, err
 	}
@@ -216,7 +216,7 @@ func (s *Service) Version(ctx context.Context, workspaceID, id uuid.UUID, number
 // Versions lists versions newest first, before the given number (0: from
 // the newest), with the workflow they belong to.
 func (s *Service) Versions(ctx context.Context, workspaceID, id uuid.UUID, beforeNumber int32, limit int) (domain.Workflow, []domain.WorkflowVersion, error) {
-	w, err := s.store.Workflow(ctx, workspaceID, id)
+	w, err := s.Get(ctx, workspaceID, id)
 	if err != nil {
 		return domain.Workflow{}, nil, err
 	}
@@ -244,5 +244,8 @@ func (s *Service) Restore(ctx context.Context, workspaceID, id uuid.UUID, number
 
 // List returns one page of workflows.
 func (s *Service) List(ctx context.Context, workspaceID uuid.UUID, f domain.WorkflowFilter) ([]domain.Workflow, error) {
+	if err := s.store.FoldExecutionCounts(ctx); err != nil {
+		return nil, err
+	}
 	return s.store.Workflows(ctx, workspaceID, f)
 }

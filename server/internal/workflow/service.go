@@ -41,6 +41,9 @@ func (s *Service) Create(ctx context.Context, workspaceID uuid.UUID, name, descr
 
 // Get returns a workflow; KindNotFound when the workspace has none with id.
 func (s *Service) Get(ctx context.Context, workspaceID, id uuid.UUID) (domain.Workflow, error) {
+	if err := s.store.FoldExecutionCounts(ctx); err != nil {
+		return domain.Workflow{}, err
+	}
 	return s.store.Workflow(ctx, workspaceID, id)
 }
 
