@@ -266,6 +266,42 @@ func (q *Queries) ListSessions(ctx context.Context, db DBTX, arg ListSessionsPar
 	return items, nil
 }
 
+const sessionHeads = `-- name: SessionHeads :many
+SELECT s.id, s.last_sequence FROM sessions s
+WHERE (s.workspace_id, s.id) IN (SELECT unnest($1::uuid[]), unnest($2::uuid[]))
+`
+
+type SessionHeadsParams struct {
+	WorkspaceIds []uuid.UUID
+	Ids          []uuid.UUID
+}
+
+type SessionHeadsRow struct {
+	ID           uuid.UUID
+	LastSequence int64
+}
+
+// The newest sequence of each listed session (workspace_ids[i], ids[i]).
+func (q *Queries) SessionHeads(ctx context.Context, db DBTX, arg SessionHeadsParams) ([]SessionHeadsRow, error) {
+	rows, err := db.Query(ctx, sessionHeads, arg.WorkspaceIds, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []SessionHeadsRow{}
+	for rows.Next() {
+		var i SessionHeadsRow
+		if err := rows.Scan(&i.ID, &i.LastSequence); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const updateSession = `-- name: UpdateSession :one
 UPDATE sessions SET
     status               = $1,

@@ -17,6 +17,11 @@ SELECT workspace_id, id FROM sessions WHERE token_hash = @token_hash;
 -- name: GetSessionLastSequence :one
 SELECT last_sequence FROM sessions WHERE workspace_id = @workspace_id AND id = @id;
 
+-- name: SessionHeads :many
+-- The newest sequence of each listed session (workspace_ids[i], ids[i]).
+SELECT s.id, s.last_sequence FROM sessions s
+WHERE (s.workspace_id, s.id) IN (SELECT unnest(@workspace_ids::uuid[]), unnest(@ids::uuid[]));
+
 -- name: UpdateSession :one
 -- Writes a session's whole state after a change.
 UPDATE sessions SET

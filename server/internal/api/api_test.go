@@ -38,6 +38,7 @@ import (
 
 type testBundle struct {
 	store    *store.Store
+	dbURL    string
 	tokens   *auth.Tokens
 	sessions *session.Service
 	url      string
@@ -54,6 +55,7 @@ type setupOption func(*setupConfig)
 type setupConfig struct {
 	aiConfigured bool
 	heartbeat    time.Duration
+	resync       time.Duration
 	engine       engine.Options
 	agent        agent.ResponderOptions
 }
@@ -85,7 +87,12 @@ func setup(t testing.TB, opts ...setupOption) *testBundle {
 		o(&cfg)
 	}
 	ctx := context.Background()
-	st := pgtest.Store(t)
+	dbURL := pgtest.URL(t)
+	st, err := store.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
 	tokens := auth.NewTokens(st)
 	ws, _, err := tokens.EnsureWorkspace(ctx, "default")
 	if err != nil {
@@ -95,7 +102,7 @@ func setup(t testing.TB, opts ...setupOption) *testBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sessions := session.NewService(st, session.HubOptions{Heartbeat: cfg.heartbeat})
+	sessions := session.NewService(st, session.HubOptions{Heartbeat: cfg.heartbeat, Resync: cfg.resync})
 	hubCtx, stopHub := context.WithCancel(context.Background())
 	hubDone := make(chan struct{})
 	go func() { defer close(hubDone); sessions.Hub().Run(hubCtx) }()
@@ -135,7 +142,7 @@ func setup(t testing.TB, opts ...setupOption) *testBundle {
 		TLSClientConfig: &tls.Config{},
 		DialContext:     (&net.Dialer{}).DialContext,
 	}}
-	return &testBundle{store: st, tokens: tokens, sessions: sessions, url: srv.URL, h2c: h2c, ws: ws, all: all}
+	return &testBundle{store: st, dbURL: dbURL, tokens: tokens, sessions: sessions, url: srv.URL, h2c: h2c, ws: ws, all: all}
 }
 
 // runUntilCleanup runs a background service (the engine and its jobs) until

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/jackc/pgx/v5"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	sessionv1 "github.com/parleyhq/parley/gen/parley/session/v1"
@@ -713,4 +714,29 @@ func TestSubscribeWorkspaceStreamsEverySessionAndResumesFromACursor(t *testing.T
 		}
 		wantField(t, bad.Err(), connect.CodeInvalidArgument, "after_cursor")
 	})
+}
+
+// TestStreamCatchesUpWithoutANotification: an event whose notification
+// never came (the notifying trigger is disabled here, as if the listener
+// had been reconnecting) still reaches an open stream at the next resync.
+func TestStreamCatchesUpWithoutANotification(t *testing.T) {
+	b := setup(t, func(c *setupConfig) { c.resync = 200 * time.Millisecond })
+	ctx := context.Background()
+	s, tok := b.widgetSession(t)
+	r := subscribe(ctx, t, b.sessionClient(tok), s.GetId(), s.GetLastSequence())
+	for r.heartbeats() == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	conn, err := pgx.Connect(ctx, b.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "ALTER TABLE session_events DISABLE TRIGGER session_events_notify"); err != nil {
+		t.Fatal(err)
+	}
+	sendText(t, b, tok, s.GetId(), "hello while nobody is told")
+	if got := r.waitFor(t, 1)[0]; got.GetMessage().GetText() != "hello while nobody is told" || got.GetSequence() != s.GetLastSequence()+1 {
+		t.Fatalf("the stream got %v", got)
+	}
 }

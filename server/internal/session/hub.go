@@ -76,7 +76,7 @@ func (h *Hub) Run(ctx context.Context) {
 	h.mu.Lock()
 	h.ctx = ctx
 	h.mu.Unlock()
-	go h.poll(ctx, h.opts.Resync, func() { poke(h, h.sessions, nil) })
+	go h.poll(ctx, h.opts.Resync, func() { h.resyncSessions(ctx) })
 	go h.poll(ctx, h.opts.WorkspacePoll, func() { poke(h, h.workspaces, nil) })
 	h.store.Listen(ctx, notifyChannel, h.notified, func() {
 		poke(h, h.sessions, nil)
@@ -93,6 +93,37 @@ func (h *Hub) poll(ctx context.Context, every time.Duration, fn func()) {
 			return
 		case <-t.C:
 			fn()
+		}
+	}
+}
+
+// resyncBatch is how many sessions one resync query checks.
+const resyncBatch = 1000
+
+// resyncSessions wakes the session feeds that fell behind without a
+// notification (one lost while the listener reconnected, say). One query
+// reads the newest sequence of a thousand open sessions at a time, and
+// only the feeds behind it read their logs, so idle streams cost next to
+// nothing however many are open.
+func (h *Hub) resyncSessions(ctx context.Context) {
+	h.mu.Lock()
+	feeds := make([]*feed[int64], 0, len(h.sessions))
+	ids := make([]uuid.UUID, 0, len(h.sessions))
+	workspaces := make([]uuid.UUID, 0, len(h.sessions))
+	for id, f := range h.sessions {
+		feeds, ids, workspaces = append(feeds, f), append(ids, id), append(workspaces, f.workspace)
+	}
+	h.mu.Unlock()
+	for start := 0; start < len(ids); start += resyncBatch {
+		end := min(start+resyncBatch, len(ids))
+		heads, err := h.store.SessionHeads(ctx, workspaces[start:end], ids[start:end])
+		for i, f := range feeds[start:end] {
+			if err != nil || f.behind(heads[ids[start+i]]) {
+				f.poke()
+			}
+		}
+		if err != nil && ctx.Err() == nil {
+			h.opts.Log.Warn("resync session streams", "error", err)
 		}
 	}
 }
@@ -219,7 +250,9 @@ func (h *Hub) FollowSession(ctx context.Context, workspaceID, id uuid.UUID, afte
 	onEvent func(*sessionv1.SessionEvent) error, onDelta func(*sessionv1.MessageDelta) error, onHeartbeat func(Heartbeat[int64]) error,
 ) error {
 	f, release := join(h, h.sessions, id, func() *feed[int64] {
-		return newFeed(h, sessionSource(h.store, workspaceID, id), func(a, b int64) bool { return a < b })
+		f := newFeed(h, sessionSource(h.store, workspaceID, id), func(a, b int64) bool { return a < b })
+		f.workspace = workspaceID
+		return f
 	})
 	defer release()
 	return f.follow(ctx, after, func(e entry[int64]) error { return onEvent(e.ev) }, onDelta, onHeartbeat, h.opts.Heartbeat)
@@ -337,10 +370,12 @@ const deltaWindow = 256
 // its subscribers take them from memory; a subscriber further behind reads
 // the log itself.
 type feed[C comparable] struct {
-	hub  *Hub
-	src  source[C]
-	less func(a, b C) bool
-	refs int // guarded by hub.mu
+	hub *Hub
+	// workspace is a session feed's workspace.
+	workspace uuid.UUID
+	src       source[C]
+	less      func(a, b C) bool
+	refs      int // guarded by hub.mu
 
 	mu sync.Mutex
 	// ready: head and base are known.
@@ -355,6 +390,14 @@ type feed[C comparable] struct {
 	// the feed has had, so deltas[i] is number deltaCount-len(deltas)+i.
 	deltas     []*sessionv1.MessageDelta
 	deltaCount int
+}
+
+// behind reports whether the feed has yet to read up to head (or to read
+// at all).
+func (f *feed[C]) behind(head C) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return !f.ready || f.less(f.head, head)
 }
 
 func (f *feed[C]) addDelta(d *sessionv1.MessageDelta) {

@@ -66,6 +66,20 @@ func (s *Store) SessionLastSequence(ctx context.Context, workspaceID, id uuid.UU
 	return seq, interpretError(err, "session", domain.PrefixSession.Format(id))
 }
 
+// SessionHeads returns the newest sequence of each of the sessions
+// (workspaceIDs[i], ids[i]) that exists, by session id.
+func (s *Store) SessionHeads(ctx context.Context, workspaceIDs, ids []uuid.UUID) (map[uuid.UUID]int64, error) {
+	rows, err := s.q.SessionHeads(ctx, s.conn(ctx), db.SessionHeadsParams{WorkspaceIds: workspaceIDs, Ids: ids})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uuid.UUID]int64, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.LastSequence
+	}
+	return out, nil
+}
+
 // SaveSession writes a session's whole state (locked by SessionForUpdate).
 func (s *Store) SaveSession(ctx context.Context, sess domain.Session) (domain.Session, error) {
 	data, err := json.Marshal(nonNilMap(sess.Data))
