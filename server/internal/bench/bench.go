@@ -161,6 +161,11 @@ func Run(ctx context.Context, names []string, opts Options, out io.Writer) (*Rep
 	}
 	defer e.close()
 	rep := &Report{Started: time.Now().UTC(), Machine: e.machine(ctx), Settings: opts.settings(), Server: e.serverInfo()}
+	time.Sleep(settle)
+	if u, ok := e.serverUsage(); ok {
+		rep.Server["idle_rss_mib_at_start"] = u.rssMiB
+		fmt.Fprintf(out, "server: %.1f MiB resident when idle after start (target <= 60 MiB)\n", u.rssMiB)
+	}
 	var failed []string
 	for _, s := range chosen {
 		r := &Result{Name: s.name, About: s.about}
