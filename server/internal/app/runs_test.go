@@ -281,7 +281,9 @@ func TestRunsSurviveACrash(t *testing.T) {
 }
 
 // TestTwoReplicasShareRunsWithoutDoingOneTwice runs 1000 runs on two
-// servers sharing a database: each runs once, and both do work.
+// servers sharing a database: each runs once, and both do work. The runs
+// wait a second first, so they go on in jobs (and timers) the replicas
+// share, not in the trigger's own transaction.
 func TestTwoReplicasShareRunsWithoutDoingOneTwice(t *testing.T) {
 	const n = 1000
 	dbURL := pgtest.URL(t)
@@ -293,6 +295,7 @@ func TestTwoReplicasShareRunsWithoutDoingOneTwice(t *testing.T) {
 	waitServing(t, b)
 	wf := publishGraph(t, a, boot, "shared", workflowtest.ChainGraph(
 		workflowtest.NewNode("start", &workflowv1.ProgrammaticTrigger{}),
+		workflowtest.NewNode("pause", &workflowv1.DelayNode{Duration: &workflowv1.Duration{Amount: 1, Unit: workflowv1.TimeUnit_TIME_UNIT_SECONDS}}),
 		workflowtest.NewNode("msg", &workflowv1.SendMessageAction{Text: "run {{ n }}"}),
 		workflowtest.NewNode("mark", &workflowv1.SetDataAction{Key: "done", Value: "{{ n }}", Scope: workflowv1.DataScope_DATA_SCOPE_SESSION}),
 	))
@@ -309,8 +312,8 @@ func TestTwoReplicasShareRunsWithoutDoingOneTwice(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if steps := len(full.Msg.GetRun().GetSteps()); steps != 4 {
-			t.Fatalf("run %s has %d steps, want 4 (trigger, message, set data, end)", r.GetId(), steps)
+		if steps := len(full.Msg.GetRun().GetSteps()); steps != 5 {
+			t.Fatalf("run %s has %d steps, want 5 (trigger, delay, message, set data, end)", r.GetId(), steps)
 		}
 	}
 	conn, err := pgx.Connect(context.Background(), dbURL)
