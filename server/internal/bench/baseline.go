@@ -58,7 +58,7 @@ func runBaseline(ctx context.Context, e *env, r *Result) error {
 			r.add(fmt.Sprintf("insert_tps c=%d", c), "tx/s", tps)
 			got = append(got, tps)
 		}
-		if median(got) > median(best) || best == nil {
+		if best == nil || median(got) > median(best) {
 			best = got
 		}
 	}

@@ -59,38 +59,36 @@ type Options struct {
 }
 
 func (o *Options) defaults() {
-	full, smoke := func(f, s int) int {
-		if o.Smoke {
-			return s
-		}
-		return f
-	}, o.Smoke
-	o.Repeat = cmpOr(o.Repeat, full(3, 1))
-	if o.Duration == 0 {
-		o.Duration = map[bool]time.Duration{false: 5 * time.Second, true: time.Second}[smoke]
-	}
+	o.Repeat = cmpOr(o.Repeat, o.size(3, 1))
+	o.Duration = cmpOr(o.Duration, sized(o.Smoke, 5*time.Second, time.Second))
+	o.Timers = cmpOr(o.Timers, o.size(100_000, 300))
+	o.TimersLead = cmpOr(o.TimersLead, sized(o.Smoke, 3*time.Minute, 4*time.Second))
+	o.TimersSpread = cmpOr(o.TimersSpread, sized(o.Smoke, time.Minute, 2*time.Second))
 	if o.Concurrency == nil {
-		o.Concurrency = map[bool][]int{false: {1, 4, 16, 64}, true: {1, 4}}[smoke]
+		o.Concurrency = sized(o.Smoke, []int{1, 4, 16, 64}, []int{1, 4})
 	}
 	if o.Rates == nil {
-		o.Rates = map[bool][]int{false: {100, 500, 1000}, true: {50}}[smoke]
+		o.Rates = sized(o.Smoke, []int{100, 500, 1000}, []int{50})
 	}
 	if o.Streams == nil {
-		o.Streams = map[bool][]int{false: {10_000, 50_000}, true: {200}}[smoke]
-	}
-	o.Timers = cmpOr(o.Timers, full(100_000, 300))
-	if o.TimersLead == 0 {
-		o.TimersLead = map[bool]time.Duration{false: 3 * time.Minute, true: 4 * time.Second}[smoke]
-	}
-	if o.TimersSpread == 0 {
-		o.TimersSpread = map[bool]time.Duration{false: time.Minute, true: 2 * time.Second}[smoke]
+		o.Streams = sized(o.Smoke, []int{10_000, 50_000}, []int{200})
 	}
 	if o.Workflows == nil {
-		o.Workflows = map[bool][]int{false: {10, 10_000}, true: {10, 100}}[smoke]
+		o.Workflows = sized(o.Smoke, []int{10, 10_000}, []int{10, 100})
 	}
 	if o.Progress == nil {
 		o.Progress = io.Discard
 	}
+}
+
+// size is full, or small with Smoke.
+func (o Options) size(full, small int) int { return sized(o.Smoke, full, small) }
+
+func sized[T any](smoke bool, full, small T) T {
+	if smoke {
+		return small
+	}
+	return full
 }
 
 func cmpOr[T comparable](v, def T) T {
@@ -204,6 +202,5 @@ func (o Options) settings() map[string]any {
 		"smoke": o.Smoke, "repeat": o.Repeat, "duration_s": o.Duration.Seconds(), "concurrency": o.Concurrency,
 		"rates_per_s": o.Rates, "streams": o.Streams, "timers": o.Timers, "timers_lead_s": o.TimersLead.Seconds(),
 		"timers_spread_s": o.TimersSpread.Seconds(), "workflows": o.Workflows, "server_started_here": o.URL == "",
-		"synchronous_commit": "on",
 	}
 }

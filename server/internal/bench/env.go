@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -63,7 +62,7 @@ func newEnv(ctx context.Context, opts Options) (*env, error) {
 		return nil, err
 	}
 	e.rest = &http.Client{Transport: &http.Transport{
-		MaxIdleConnsPerHost: 1024, MaxConnsPerHost: 0, IdleConnTimeout: time.Minute,
+		MaxIdleConnsPerHost: 1024, IdleConnTimeout: time.Minute,
 		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
 	}}
 	if err := e.db.QueryRow(ctx, `SELECT workspace_id::text FROM api_tokens WHERE revoked_at IS NULL ORDER BY created_at LIMIT 1`).Scan(&e.workspace); err != nil {
@@ -312,5 +311,3 @@ func (e *env) serverUsage() (usage, bool) {
 func cpuShare(a, b usage) float64 {
 	return float64(b.cpu-a.cpu) / float64(b.at.Sub(a.at))
 }
-
-var _ io.Writer = (*tailBuffer)(nil)

@@ -73,10 +73,7 @@ func (a *arrivals) pending() int {
 }
 
 func runLatency(ctx context.Context, e *env, r *Result) error {
-	n := 1000
-	if e.opts.Smoke {
-		n = 20
-	}
+	n := e.opts.size(1000, 20)
 	sessions, err := e.createSessions(ctx, n)
 	if err != nil {
 		return err
@@ -90,10 +87,7 @@ func runLatency(ctx context.Context, e *env, r *Result) error {
 	r.note("%d sessions each with a Subscribe stream (HTTP/2, %d per connection); latency is from sending the REST trigger to reading the bot message on the stream; open-loop load for %s per rate",
 		n, streamsPerConn, e.opts.Duration)
 
-	unloaded := 200
-	if e.opts.Smoke {
-		unloaded = 20
-	}
+	unloaded := e.opts.size(200, 20)
 	for rep := range e.opts.Repeat {
 		wf, err := e.publish(ctx, fmt.Sprintf("bench: latency unloaded #%d", rep), messageWorkflow())
 		if err != nil {

@@ -41,10 +41,9 @@ type Figure struct {
 	Samples []float64 `json:"samples"`
 	// Target is the goal the figure is held to, for the reader.
 	Target string `json:"target,omitempty"`
-	// Ratio is the median over the PostgreSQL baseline, for throughputs.
+	// Ratio is the median over the PostgreSQL baseline, for throughputs
+	// (units per second).
 	Ratio *float64 `json:"ratio_to_baseline,omitempty"`
-	// PerSecond marks a throughput, which gets a baseline ratio.
-	PerSecond bool `json:"-"`
 }
 
 // Check is a correctness condition a scenario verified in the database.
@@ -58,7 +57,7 @@ type Check struct {
 func (r *Result) add(name, unit string, v float64) *Figure {
 	i := slices.IndexFunc(r.Figures, func(f *Figure) bool { return f.Name == name })
 	if i < 0 {
-		r.Figures = append(r.Figures, &Figure{Name: name, Unit: unit, PerSecond: strings.HasSuffix(unit, "/s")})
+		r.Figures = append(r.Figures, &Figure{Name: name, Unit: unit})
 		i = len(r.Figures) - 1
 	}
 	f := r.Figures[i]
@@ -112,7 +111,7 @@ func (rep *Report) addRatios() {
 	}
 	for _, r := range rep.Scenarios {
 		for _, f := range r.Figures {
-			if f.PerSecond && r.Name != "baseline" {
+			if strings.HasSuffix(f.Unit, "/s") && r.Name != "baseline" {
 				ratio := math.Round(f.Median/base*1000) / 1000
 				f.Ratio = &ratio
 			}

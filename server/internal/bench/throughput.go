@@ -13,12 +13,7 @@ import (
 // sessionPool is how many sessions triggers go round-robin over: enough
 // that concurrent triggers never share one, and that no session nears the
 // cap of unfinished runs.
-func (e *env) sessionPool() int {
-	if e.opts.Smoke {
-		return 200
-	}
-	return 5000
-}
+func (e *env) sessionPool() int { return e.opts.size(5000, 200) }
 
 func runThroughput(ctx context.Context, e *env, r *Result) error {
 	sessions, err := e.createSessions(ctx, e.sessionPool())
@@ -46,15 +41,13 @@ func runThroughput(ctx context.Context, e *env, r *Result) error {
 			m.verify(r, fmt.Sprintf("c=%d #%d", c, rep))
 		}
 		f := r.Figures[slices.IndexFunc(r.Figures, func(f *Figure) bool { return f.Name == name })]
-		if peak != nil && median(f.Samples) < median(peak.Samples)*1.05 {
-			e.progress("c=%d gains less than 5%% over the best so far: saturated", c)
-			if median(f.Samples) > median(peak.Samples) {
-				peak = f
-			}
-			break
-		}
+		saturated := peak != nil && median(f.Samples) < median(peak.Samples)*1.05
 		if peak == nil || median(f.Samples) > median(peak.Samples) {
 			peak = f
+		}
+		if saturated {
+			e.progress("c=%d gains less than 5%% over the best so far: saturated", c)
+			break
 		}
 	}
 	best := r.add("peak_completed_runs_per_s", "runs/s", 0)

@@ -2,8 +2,9 @@
 // an active workflow's trigger or when code asks for one, executes their
 // steps durably on PostgreSQL, and keeps every step's record.
 //
-// Durability rests on three rules. A run and the job that executes it are
-// written in the transaction of the event or request that causes them. A
+// Durability rests on three rules. A run is written, and its first steps
+// executed, in the transaction of the event or request that causes it; a
+// run that reaches an external call, a delay or a wait goes on in a job. A
 // job executes steps inside one transaction that locks the session and the
 // run, applies the steps' effects on the session, records the steps and
 // completes the job, so a crash never applies an effect twice or records a
