@@ -172,6 +172,14 @@ type WorkflowExecutionDelta struct {
 	Version     int32
 }
 
+type WorkflowTriggerKey struct {
+	WorkspaceID uuid.UUID
+	TriggerKind string
+	Key         string
+	WorkflowID  uuid.UUID
+	Number      int32
+}
+
 type WorkflowVersion struct {
 	WorkspaceID    uuid.UUID
 	WorkflowID     uuid.UUID

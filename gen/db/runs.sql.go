@@ -13,17 +13,24 @@ import (
 )
 
 const activeWorkflowVersions = `-- name: ActiveWorkflowVersions :many
+WITH k AS MATERIALIZED (
+    SELECT t.workflow_id, t.number FROM workflow_trigger_keys t
+    WHERE t.workspace_id = $1 AND t.trigger_kind = $2::text AND t.key IN ('', $3::text)
+)
 SELECT w.id AS workflow_id, w.name, v.number, v.graph, v.settings
-FROM workflows w
+FROM k
+JOIN workflows w
+  ON w.workspace_id = $1 AND w.id = k.workflow_id AND w.published_version = k.number
 JOIN workflow_versions v
-  ON v.workspace_id = w.workspace_id AND v.workflow_id = w.id AND v.number = w.published_version
-WHERE w.workspace_id = $1 AND w.status = 'active' AND v.trigger_kind = $2
+  ON v.workspace_id = $1 AND v.workflow_id = k.workflow_id AND v.number = k.number
+WHERE w.status = 'active'
 ORDER BY w.created_at, w.id
 `
 
 type ActiveWorkflowVersionsParams struct {
 	WorkspaceID uuid.UUID
 	TriggerKind string
+	Key         string
 }
 
 type ActiveWorkflowVersionsRow struct {
@@ -34,9 +41,12 @@ type ActiveWorkflowVersionsRow struct {
 	Settings   []byte
 }
 
-// The published versions of the active workflows whose trigger is kind.
+// The published versions of the active workflows whose trigger is kind and
+// whose trigger keys hold the event's key or ” (any). The keys are looked
+// up first (materialized), so the plan stays an index lookup even before
+// the statistics know how many workflows a workspace has.
 func (q *Queries) ActiveWorkflowVersions(ctx context.Context, db DBTX, arg ActiveWorkflowVersionsParams) ([]ActiveWorkflowVersionsRow, error) {
-	rows, err := db.Query(ctx, activeWorkflowVersions, arg.WorkspaceID, arg.TriggerKind)
+	rows, err := db.Query(ctx, activeWorkflowVersions, arg.WorkspaceID, arg.TriggerKind, arg.Key)
 	if err != nil {
 		return nil, err
 	}

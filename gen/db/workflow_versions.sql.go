@@ -11,6 +11,33 @@ import (
 	"github.com/google/uuid"
 )
 
+const addWorkflowTriggerKeys = `-- name: AddWorkflowTriggerKeys :exec
+INSERT INTO workflow_trigger_keys (workspace_id, trigger_kind, key, workflow_id, number)
+SELECT $1, $2::text, k, $3, $4
+FROM trigger_keys($2::text, $5::jsonb) AS k
+WHERE $2::text <> ''
+`
+
+type AddWorkflowTriggerKeysParams struct {
+	WorkspaceID uuid.UUID
+	TriggerKind string
+	WorkflowID  uuid.UUID
+	Number      int32
+	Graph       []byte
+}
+
+// Records the keys of a new version's trigger (migration 0007).
+func (q *Queries) AddWorkflowTriggerKeys(ctx context.Context, db DBTX, arg AddWorkflowTriggerKeysParams) error {
+	_, err := db.Exec(ctx, addWorkflowTriggerKeys,
+		arg.WorkspaceID,
+		arg.TriggerKind,
+		arg.WorkflowID,
+		arg.Number,
+		arg.Graph,
+	)
+	return err
+}
+
 const createWorkflowVersion = `-- name: CreateWorkflowVersion :one
 INSERT INTO workflow_versions (workspace_id, workflow_id, number, graph, settings, trigger_kind, note)
 VALUES ($1, $2, $3, $4, $5, $6, $7)

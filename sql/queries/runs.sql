@@ -87,12 +87,21 @@ LIMIT @max_runs
 FOR UPDATE SKIP LOCKED;
 
 -- name: ActiveWorkflowVersions :many
--- The published versions of the active workflows whose trigger is kind.
+-- The published versions of the active workflows whose trigger is kind and
+-- whose trigger keys hold the event's key or '' (any). The keys are looked
+-- up first (materialized), so the plan stays an index lookup even before
+-- the statistics know how many workflows a workspace has.
+WITH k AS MATERIALIZED (
+    SELECT t.workflow_id, t.number FROM workflow_trigger_keys t
+    WHERE t.workspace_id = @workspace_id AND t.trigger_kind = @trigger_kind::text AND t.key IN ('', @key::text)
+)
 SELECT w.id AS workflow_id, w.name, v.number, v.graph, v.settings
-FROM workflows w
+FROM k
+JOIN workflows w
+  ON w.workspace_id = @workspace_id AND w.id = k.workflow_id AND w.published_version = k.number
 JOIN workflow_versions v
-  ON v.workspace_id = w.workspace_id AND v.workflow_id = w.id AND v.number = w.published_version
-WHERE w.workspace_id = @workspace_id AND w.status = 'active' AND v.trigger_kind = @trigger_kind
+  ON v.workspace_id = @workspace_id AND v.workflow_id = k.workflow_id AND v.number = k.number
+WHERE w.status = 'active'
 ORDER BY w.created_at, w.id;
 
 -- name: AddWorkflowExecution :exec

@@ -80,7 +80,7 @@ func (e *Engine) SessionTriggered(ctx context.Context, t session.Trigger) error 
 	}
 	var cooldown *bool
 	for _, kind := range t.Kinds {
-		wfs, err := e.store.ActiveWorkflowVersions(ctx, t.Session.WorkspaceID, workflow.TriggerKindName(kind))
+		wfs, err := e.store.ActiveWorkflowVersions(ctx, t.Session.WorkspaceID, workflow.TriggerKindName(kind), triggerKey(kind, t.Event))
 		if err != nil {
 			return err
 		}
@@ -186,6 +186,30 @@ func triggerMatches(n *workflowv1.Node, t session.Trigger) bool {
 		return c.LeadStageChanged.GetStage() == "" || strings.EqualFold(c.LeadStageChanged.GetStage(), ev.GetLeadChanged().GetLead().GetStage())
 	}
 	return true
+}
+
+// triggerKey is the value of an event that triggers with an exact filter
+// must list to match it (the trigger_keys of migration 0007); "" for kinds
+// whose filters are not exact keys, so only triggers listed as "any" are
+// looked up and triggerMatches decides.
+func triggerKey(kind workflowv1.TriggerKind, ev *sessionv1.SessionEvent) string {
+	switch kind {
+	case workflowv1.TriggerKind_TRIGGER_KIND_BUTTON_ANSWERED:
+		return ev.GetButtonChosen().GetButton().GetValue()
+	case workflowv1.TriggerKind_TRIGGER_KIND_AI_AGENT_ASSIGNED:
+		return ev.GetAssigneeChanged().GetAssignee().GetPersonaId()
+	case workflowv1.TriggerKind_TRIGGER_KIND_HUMAN_AGENT_ASSIGNED:
+		return ev.GetAssigneeChanged().GetAssignee().GetOperatorId()
+	case workflowv1.TriggerKind_TRIGGER_KIND_LABEL_ADDED:
+		return ev.GetLabelAdded().GetLabel()
+	case workflowv1.TriggerKind_TRIGGER_KIND_LABEL_REMOVED:
+		return ev.GetLabelRemoved().GetLabel()
+	case workflowv1.TriggerKind_TRIGGER_KIND_SEGMENT_UPDATED:
+		return ev.GetSegmentAdded().GetSegment() + ev.GetSegmentRemoved().GetSegment()
+	case workflowv1.TriggerKind_TRIGGER_KIND_CUSTOM_DATA_UPDATED:
+		return ev.GetDataSet().GetKey()
+	}
+	return ""
 }
 
 func anyOrContains(filter []string, v string) bool {

@@ -146,9 +146,11 @@ func (s *Store) SessionHasRunOf(ctx context.Context, workspaceID, sessionID, wor
 }
 
 // ActiveWorkflowVersions returns the published versions of the workspace's
-// active workflows whose trigger is kind.
-func (s *Store) ActiveWorkflowVersions(ctx context.Context, workspaceID uuid.UUID, kind string) ([]domain.TriggerWorkflow, error) {
-	rows, err := s.q.ActiveWorkflowVersions(ctx, s.conn(ctx), db.ActiveWorkflowVersionsParams{WorkspaceID: workspaceID, TriggerKind: kind})
+// active workflows whose trigger is kind and may match an event with key:
+// their trigger keys (the exact values their filter accepts) hold key, or
+// they have no exact filter. The caller applies the full filter.
+func (s *Store) ActiveWorkflowVersions(ctx context.Context, workspaceID uuid.UUID, kind, key string) ([]domain.TriggerWorkflow, error) {
+	rows, err := s.q.ActiveWorkflowVersions(ctx, s.conn(ctx), db.ActiveWorkflowVersionsParams{WorkspaceID: workspaceID, TriggerKind: kind, Key: key})
 	if err != nil {
 		return nil, err
 	}

@@ -106,6 +106,11 @@ func (s *Store) CreateWorkflowVersion(ctx context.Context, v domain.WorkflowVers
 			return interpretError(err, "workflow version", fmt.Sprint(v.Number))
 		}
 		out = versionFromRow(row)
+		if err := s.q.AddWorkflowTriggerKeys(ctx, s.conn(ctx), db.AddWorkflowTriggerKeysParams{
+			WorkspaceID: v.WorkspaceID, TriggerKind: v.TriggerKind, WorkflowID: v.WorkflowID, Number: v.Number, Graph: v.Graph,
+		}); err != nil {
+			return err
+		}
 		wrow, err := s.q.RecordWorkflowVersion(ctx, s.conn(ctx), db.RecordWorkflowVersionParams{
 			Number: v.Number, Publish: publish, WorkspaceID: v.WorkspaceID, ID: v.WorkflowID,
 		})
