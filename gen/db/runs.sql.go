@@ -128,29 +128,53 @@ func (q *Queries) AvailableOperatorsAfter(ctx context.Context, db DBTX, workspac
 }
 
 const claimDueRuns = `-- name: ClaimDueRuns :many
-SELECT workspace_id, id FROM runs
+SELECT workspace_id, id, workflow_id, version, session_id, mode, status, trigger, trigger_data, variables, graph, current_node_id, step_count, epoch, wait, wake_at, call_attempt, error, depth, cause_run_id, fast_forward, stop_until, idempotency_key, request_hash, created_at, started_at, finished_at, updated_at FROM runs
 WHERE wake_at <= now()
 ORDER BY wake_at
 LIMIT $1
 FOR UPDATE SKIP LOCKED
 `
 
-type ClaimDueRunsRow struct {
-	WorkspaceID uuid.UUID
-	ID          uuid.UUID
-}
-
-// Due timers, locked so that one replica promotes each.
-func (q *Queries) ClaimDueRuns(ctx context.Context, db DBTX, maxRuns int32) ([]ClaimDueRunsRow, error) {
+// Due timers, locked so that one replica fires each.
+func (q *Queries) ClaimDueRuns(ctx context.Context, db DBTX, maxRuns int32) ([]Run, error) {
 	rows, err := db.Query(ctx, claimDueRuns, maxRuns)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []ClaimDueRunsRow{}
+	items := []Run{}
 	for rows.Next() {
-		var i ClaimDueRunsRow
-		if err := rows.Scan(&i.WorkspaceID, &i.ID); err != nil {
+		var i Run
+		if err := rows.Scan(
+			&i.WorkspaceID,
+			&i.ID,
+			&i.WorkflowID,
+			&i.Version,
+			&i.SessionID,
+			&i.Mode,
+			&i.Status,
+			&i.Trigger,
+			&i.TriggerData,
+			&i.Variables,
+			&i.Graph,
+			&i.CurrentNodeID,
+			&i.StepCount,
+			&i.Epoch,
+			&i.Wait,
+			&i.WakeAt,
+			&i.CallAttempt,
+			&i.Error,
+			&i.Depth,
+			&i.CauseRunID,
+			&i.FastForward,
+			&i.StopUntil,
+			&i.IdempotencyKey,
+			&i.RequestHash,
+			&i.CreatedAt,
+			&i.StartedAt,
+			&i.FinishedAt,
+			&i.UpdatedAt,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

@@ -169,6 +169,60 @@ func (q *Queries) GetSessionForUpdate(ctx context.Context, db DBTX, arg GetSessi
 	return i, err
 }
 
+const getSessionForUpdateSkipLocked = `-- name: GetSessionForUpdateSkipLocked :many
+SELECT workspace_id, id, channel, status, starred, assignee_operator_id, assignee_persona_id, labels, segments, data, visitor_name, visitor_email, visitor_phone, lead_stage, lead_amount_minor, lead_created_at, agent, last_sequence, message_count, token_hash, created_at, updated_at, last_message_at FROM sessions WHERE workspace_id = $1 AND id = $2 FOR UPDATE SKIP LOCKED
+`
+
+type GetSessionForUpdateSkipLockedParams struct {
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+}
+
+// Locks the session unless another transaction holds it (no row then).
+func (q *Queries) GetSessionForUpdateSkipLocked(ctx context.Context, db DBTX, arg GetSessionForUpdateSkipLockedParams) ([]Session, error) {
+	rows, err := db.Query(ctx, getSessionForUpdateSkipLocked, arg.WorkspaceID, arg.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Session{}
+	for rows.Next() {
+		var i Session
+		if err := rows.Scan(
+			&i.WorkspaceID,
+			&i.ID,
+			&i.Channel,
+			&i.Status,
+			&i.Starred,
+			&i.AssigneeOperatorID,
+			&i.AssigneePersonaID,
+			&i.Labels,
+			&i.Segments,
+			&i.Data,
+			&i.VisitorName,
+			&i.VisitorEmail,
+			&i.VisitorPhone,
+			&i.LeadStage,
+			&i.LeadAmountMinor,
+			&i.LeadCreatedAt,
+			&i.Agent,
+			&i.LastSequence,
+			&i.MessageCount,
+			&i.TokenHash,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.LastMessageAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const getSessionLastSequence = `-- name: GetSessionLastSequence :one
 SELECT last_sequence FROM sessions WHERE workspace_id = $1 AND id = $2
 `

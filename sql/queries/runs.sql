@@ -79,8 +79,8 @@ ORDER BY created_at, id
 FOR UPDATE;
 
 -- name: ClaimDueRuns :many
--- Due timers, locked so that one replica promotes each.
-SELECT workspace_id, id FROM runs
+-- Due timers, locked so that one replica fires each.
+SELECT * FROM runs
 WHERE wake_at <= now()
 ORDER BY wake_at
 LIMIT @max_runs

@@ -11,6 +11,10 @@ SELECT * FROM sessions WHERE workspace_id = @workspace_id AND id = @id;
 -- and committed one transaction at a time.
 SELECT * FROM sessions WHERE workspace_id = @workspace_id AND id = @id FOR UPDATE;
 
+-- name: GetSessionForUpdateSkipLocked :many
+-- Locks the session unless another transaction holds it (no row then).
+SELECT * FROM sessions WHERE workspace_id = @workspace_id AND id = @id FOR UPDATE SKIP LOCKED;
+
 -- name: GetSessionByTokenHash :one
 SELECT workspace_id, id FROM sessions WHERE token_hash = @token_hash;
 

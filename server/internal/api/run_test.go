@@ -7,10 +7,12 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/jackc/pgx/v5"
 	"google.golang.org/protobuf/proto"
 
 	sessionv1 "github.com/parleyhq/parley/gen/parley/session/v1"
 	workflowv1 "github.com/parleyhq/parley/gen/parley/workflow/v1"
+	"github.com/parleyhq/parley/server/internal/domain"
 	"github.com/parleyhq/parley/server/internal/engine"
 	"github.com/parleyhq/parley/server/internal/workflow/workflowtest"
 )
@@ -158,4 +160,76 @@ func TestDelayFiresOnTime(t *testing.T) {
 		t.Fatalf("the delay fired %v after its due time, want within [0, 1s]", late)
 	}
 	t.Logf("a 2 s delay fired %v after its due time", fired.Sub(due))
+	if n := b.advanceJobs(t, r.GetId()); n != 0 {
+		t.Errorf("the due run went through %d jobs, want none: the waker goes on with it in its own transaction", n)
+	}
+}
+
+// advanceJobs counts the River jobs that advanced a run.
+func (b *testBundle) advanceJobs(t *testing.T, runID string) int {
+	t.Helper()
+	id, err := domain.PrefixRun.Parse("run_id", runID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(context.Background(), b.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var n int
+	if err := conn.QueryRow(context.Background(),
+		`SELECT count(*) FROM river_job WHERE kind = 'parley_run_advance' AND args->>'run_id' = $1`, id.String()).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestDueRunOfABusySessionGoesOnInAJob: when its delay ends while another
+// transaction holds the session, the waker does not wait for it (it holds
+// the other runs it claimed); a job takes the run over, waits for the
+// session, and the run goes on exactly once.
+func TestDueRunOfABusySessionGoesOnInAJob(t *testing.T) {
+	b := setup(t)
+	ctx := context.Background()
+	s, _ := b.widgetSession(t)
+	w := b.publish(t, "delay", workflowtest.ChainGraph(
+		programmatic(),
+		node("wait", &workflowv1.DelayNode{Duration: &workflowv1.Duration{Amount: 1, Unit: workflowv1.TimeUnit_TIME_UNIT_SECONDS}}),
+		node("after", &workflowv1.SendMessageAction{Text: "after the busy second"}),
+	))
+	id := b.trigger(t, w.GetId(), s.GetId(), nil)
+	b.waitRun(t, id, waiting)
+
+	sid, err := domain.PrefixSession.Parse("session_id", s.GetId())
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, b.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE`, sid); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); b.advanceJobs(t, id) == 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) { // the delay came due 9 s ago
+			t.Fatal("the due run of a busy session was not handed to a job")
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	if got := b.botTexts(t, s.GetId()); len(got) != 0 {
+		t.Fatalf("the run went on while its session was held: %q", got)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := b.waitRun(t, id, completed)
+	wantKinds(t, r, "programmatic:STEP_STATUS_COMPLETED", "delay:STEP_STATUS_COMPLETED", "send_message:STEP_STATUS_COMPLETED", "end:STEP_STATUS_COMPLETED")
+	b.wantCaused(t, s.GetId(), id, "message after the busy second")
 }

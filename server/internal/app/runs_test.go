@@ -282,19 +282,22 @@ func TestRunsSurviveACrash(t *testing.T) {
 
 // TestTwoReplicasShareRunsWithoutDoingOneTwice runs 1000 runs on two
 // servers sharing a database: each runs once, and both do work. The runs
-// wait a second first, so they go on in jobs (and timers) the replicas
-// share, not in the trigger's own transaction.
+// call a webhook first, so they go on in the jobs the replicas share, and
+// then wait a second, so their timers are shared too.
 func TestTwoReplicasShareRunsWithoutDoingOneTwice(t *testing.T) {
 	const n = 1000
 	dbURL := pgtest.URL(t)
 	boot := auth.NewAPISecret()
-	env := []string{"DATABASE_URL=" + dbURL, "PARLEY_BOOTSTRAP_TOKEN=" + boot}
+	env := []string{"DATABASE_URL=" + dbURL, "PARLEY_BOOTSTRAP_TOKEN=" + boot, "PARLEY_OUTBOUND_ALLOW=127.0.0.1"}
 	a := startServer(t, env...)
 	waitServing(t, a)
 	b := startServer(t, env...)
 	waitServing(t, b)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	t.Cleanup(hook.Close)
 	wf := publishGraph(t, a, boot, "shared", workflowtest.ChainGraph(
 		workflowtest.NewNode("start", &workflowv1.ProgrammaticTrigger{}),
+		workflowtest.NewNode("hook", &workflowv1.SendWebhookAction{Url: hook.URL + "/hook"}),
 		workflowtest.NewNode("pause", &workflowv1.DelayNode{Duration: &workflowv1.Duration{Amount: 1, Unit: workflowv1.TimeUnit_TIME_UNIT_SECONDS}}),
 		workflowtest.NewNode("msg", &workflowv1.SendMessageAction{Text: "run {{ n }}"}),
 		workflowtest.NewNode("mark", &workflowv1.SetDataAction{Key: "done", Value: "{{ n }}", Scope: workflowv1.DataScope_DATA_SCOPE_SESSION}),
@@ -312,8 +315,8 @@ func TestTwoReplicasShareRunsWithoutDoingOneTwice(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if steps := len(full.Msg.GetRun().GetSteps()); steps != 5 {
-			t.Fatalf("run %s has %d steps, want 5 (trigger, delay, message, set data, end)", r.GetId(), steps)
+		if steps := len(full.Msg.GetRun().GetSteps()); steps != 6 {
+			t.Fatalf("run %s has %d steps, want 6 (trigger, webhook, delay, message, set data, end)", r.GetId(), steps)
 		}
 	}
 	conn, err := pgx.Connect(context.Background(), dbURL)

@@ -3,19 +3,23 @@
 // steps durably on PostgreSQL, and keeps every step's record.
 //
 // Durability rests on three rules. A run is written, and its first steps
-// executed, in the transaction of the event or request that causes it; a
-// run that reaches an external call, a delay or a wait goes on in a job. A
-// job executes steps inside one transaction that locks the session and the
-// run, applies the steps' effects on the session, records the steps and
-// completes the job, so a crash never applies an effect twice or records a
+// executed, in the transaction of the event or request that causes it. A
+// run whose delay or wait timeout comes due goes on in the transaction of
+// the waker that finds it due; one that reaches an external call, or whose
+// wait an event answers, goes on in a job. Each of these executes steps
+// inside one transaction that locks the session and the run, applies the
+// steps' effects on the session and records the steps (a job's also
+// completes the job), so a crash never applies an effect twice or records a
 // step that did not happen. External calls (fetch API, webhooks) happen
 // outside that transaction, before it, and carry a delivery id that is the
 // same on every attempt, so they are at-least-once and receivers can drop
 // repeats.
 //
 // Jobs are River jobs. Timers (delays, wait timeouts, retry backoff) are a
-// run's wake_at: the waker promotes due runs to jobs, polling an index of
-// due times, so pending timers cost nothing while they wait.
+// run's wake_at: the waker claims due runs in batches, polling an index of
+// due times, so pending timers cost nothing while they wait, and fires them
+// in its own transaction (a retry, a busy session or an error hands the run
+// to a job).
 package engine
 
 import (

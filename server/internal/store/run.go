@@ -111,19 +111,18 @@ func (s *Store) WaitingSessionRuns(ctx context.Context, workspaceID, sessionID u
 	return mapRows(rows, runFromRow)
 }
 
-// RunRef names a run.
-type RunRef struct{ WorkspaceID, ID uuid.UUID }
-
-// ClaimDueRuns locks up to max runs whose wake time has come, skipping runs
-// other transactions hold, so replicas promote each timer once.
-func (s *Store) ClaimDueRuns(ctx context.Context, max int) ([]RunRef, error) {
+// ClaimDueRuns locks up to max runs whose wake time has come, oldest due
+// first, skipping runs another transaction holds.
+func (s *Store) ClaimDueRuns(ctx context.Context, max int) ([]domain.Run, error) {
 	rows, err := s.q.ClaimDueRuns(ctx, s.conn(ctx), int32(max))
 	if err != nil {
 		return nil, err
 	}
-	out := make([]RunRef, len(rows))
-	for i, r := range rows {
-		out[i] = RunRef{WorkspaceID: r.WorkspaceID, ID: r.ID}
+	out := make([]domain.Run, len(rows))
+	for i, row := range rows {
+		if out[i], err = runFromRow(row); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

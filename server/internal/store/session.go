@@ -50,6 +50,17 @@ func (s *Store) SessionForUpdate(ctx context.Context, workspaceID, id uuid.UUID)
 	return sessionFromRow(row)
 }
 
+// SessionForUpdateNow locks a session unless another transaction holds it;
+// ok is false then (and when there is no such session).
+func (s *Store) SessionForUpdateNow(ctx context.Context, workspaceID, id uuid.UUID) (sess domain.Session, ok bool, err error) {
+	rows, err := s.q.GetSessionForUpdateSkipLocked(ctx, s.conn(ctx), db.GetSessionForUpdateSkipLockedParams{WorkspaceID: workspaceID, ID: id})
+	if err != nil || len(rows) == 0 {
+		return domain.Session{}, false, err
+	}
+	sess, err = sessionFromRow(rows[0])
+	return sess, err == nil, err
+}
+
 // SessionByTokenHash returns the workspace and id of the session a widget
 // token belongs to; KindNotFound if none.
 func (s *Store) SessionByTokenHash(ctx context.Context, hash []byte) (workspaceID, id uuid.UUID, err error) {

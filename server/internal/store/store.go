@@ -64,6 +64,18 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 	})
 }
 
+// Savepoint runs fn inside the transaction in ctx (InTx's), undoing only
+// what fn wrote when it fails: the transaction goes on.
+func (s *Store) Savepoint(ctx context.Context, fn func(ctx context.Context) error) error {
+	tx, ok := ctx.Value(txKey{}).(pgx.Tx)
+	if !ok {
+		return errors.New("store: Savepoint outside a transaction")
+	}
+	return pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
+		return fn(context.WithValue(ctx, txKey{}, sp))
+	})
+}
+
 // conn returns the transaction in ctx, or the pool.
 func (s *Store) conn(ctx context.Context) db.DBTX {
 	if tx, ok := ctx.Value(txKey{}).(pgx.Tx); ok {

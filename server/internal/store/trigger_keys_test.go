@@ -13,7 +13,7 @@ import (
 )
 
 // triggerKeyCases are stored graphs (protojson, proto names) and the keys
-// their trigger is indexed under: exact values, or '' for "look at every
+// their trigger is indexed under: exact values, or ” for "look at every
 // event of the kind".
 var triggerKeyCases = []struct {
 	kind, node string
