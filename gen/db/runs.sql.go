@@ -808,55 +808,36 @@ func (q *Queries) UpdateRun(ctx context.Context, db DBTX, arg UpdateRunParams) (
 	return i, err
 }
 
-const upsertRunStep = `-- name: UpsertRunStep :exec
+const upsertRunSteps = `-- name: UpsertRunSteps :exec
 INSERT INTO run_steps (workspace_id, run_id, index, node_id, kind, status, input, output, conditions,
                        port, error, attempt, started_at, finished_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
-        $10, $11, $12, $13, $14)
+SELECT $1, $2, s.index, s.node_id, s.kind, s.status, s.input, s.output, s.conditions,
+       s.port, s.error, s.attempt, s.started_at, s.finished_at
+FROM jsonb_to_recordset($3::jsonb) AS s (
+    index integer, node_id text, kind text, status text, input jsonb, output jsonb, conditions jsonb,
+    port text, error text, attempt integer, started_at timestamptz, finished_at timestamptz)
 ON CONFLICT (workspace_id, run_id, index) DO UPDATE SET
     status      = excluded.status,
-    output      = excluded.output,
+    output      = run_steps.output || excluded.output,
     conditions  = excluded.conditions,
     port        = excluded.port,
-    error       = excluded.error,
+    error       = concat_ws('; ', nullif(run_steps.error, ''), nullif(excluded.error, '')),
     attempt     = excluded.attempt,
     finished_at = excluded.finished_at
 `
 
-type UpsertRunStepParams struct {
+type UpsertRunStepsParams struct {
 	WorkspaceID uuid.UUID
 	RunID       uuid.UUID
-	Index       int32
-	NodeID      string
-	Kind        string
-	Status      string
-	Input       []byte
-	Output      []byte
-	Conditions  []byte
-	Port        string
-	Error       string
-	Attempt     int32
-	StartedAt   time.Time
-	FinishedAt  *time.Time
+	Steps       []byte
 }
 
-func (q *Queries) UpsertRunStep(ctx context.Context, db DBTX, arg UpsertRunStepParams) error {
-	_, err := db.Exec(ctx, upsertRunStep,
-		arg.WorkspaceID,
-		arg.RunID,
-		arg.Index,
-		arg.NodeID,
-		arg.Kind,
-		arg.Status,
-		arg.Input,
-		arg.Output,
-		arg.Conditions,
-		arg.Port,
-		arg.Error,
-		arg.Attempt,
-		arg.StartedAt,
-		arg.FinishedAt,
-	)
+// Inserts a run's steps (a JSON array of run_steps rows) in one statement.
+// A step that waited gets how it ended and keeps its input, its start and
+// what it recorded when it began (output keys the end does not set, notes
+// before the end's).
+func (q *Queries) UpsertRunSteps(ctx context.Context, db DBTX, arg UpsertRunStepsParams) error {
+	_, err := db.Exec(ctx, upsertRunSteps, arg.WorkspaceID, arg.RunID, arg.Steps)
 	return err
 }
 

@@ -131,17 +131,24 @@ FROM per_version p
 WHERE workflow_versions.workspace_id = p.workspace_id AND workflow_versions.workflow_id = p.workflow_id
   AND workflow_versions.number = p.version;
 
--- name: UpsertRunStep :exec
+-- name: UpsertRunSteps :exec
+-- Inserts a run's steps (a JSON array of run_steps rows) in one statement.
+-- A step that waited gets how it ended and keeps its input, its start and
+-- what it recorded when it began (output keys the end does not set, notes
+-- before the end's).
 INSERT INTO run_steps (workspace_id, run_id, index, node_id, kind, status, input, output, conditions,
                        port, error, attempt, started_at, finished_at)
-VALUES (@workspace_id, @run_id, @index, @node_id, @kind, @status, @input, @output, @conditions,
-        @port, @error, @attempt, @started_at, @finished_at)
+SELECT @workspace_id, @run_id, s.index, s.node_id, s.kind, s.status, s.input, s.output, s.conditions,
+       s.port, s.error, s.attempt, s.started_at, s.finished_at
+FROM jsonb_to_recordset(@steps::jsonb) AS s (
+    index integer, node_id text, kind text, status text, input jsonb, output jsonb, conditions jsonb,
+    port text, error text, attempt integer, started_at timestamptz, finished_at timestamptz)
 ON CONFLICT (workspace_id, run_id, index) DO UPDATE SET
     status      = excluded.status,
-    output      = excluded.output,
+    output      = run_steps.output || excluded.output,
     conditions  = excluded.conditions,
     port        = excluded.port,
-    error       = excluded.error,
+    error       = concat_ws('; ', nullif(run_steps.error, ''), nullif(excluded.error, '')),
     attempt     = excluded.attempt,
     finished_at = excluded.finished_at;
 

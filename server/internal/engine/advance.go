@@ -86,12 +86,15 @@ func (e *Engine) advance(ctx context.Context, job *river.Job[advanceArgs]) error
 	})
 }
 
-// execution is one job's work on a locked run and session.
+// execution is one transaction's work on a locked run and session.
 type execution struct {
 	e     *Engine
 	run   domain.Run
 	sess  domain.Session
 	graph *graph
+	// steps are the step records made so far, written together with the
+	// run's state (save, handOff).
+	steps []domain.RunStep
 }
 
 func (x *execution) advance(ctx context.Context, call *callResult) error {
@@ -116,7 +119,7 @@ func (x *execution) advance(ctx context.Context, call *callResult) error {
 	for executed := 0; r.Status == domain.RunRunning; executed++ {
 		if executed == stepsPerJob {
 			r.Status = domain.RunPending
-			return x.e.handOff(ctx, r)
+			return x.handOff(ctx)
 		}
 		if int(r.StepCount) >= x.e.opts.MaxSteps {
 			x.fail(fmt.Sprintf("the run executed %d steps, the most one run may: is the workflow looping?", x.e.opts.MaxSteps))
@@ -129,7 +132,7 @@ func (x *execution) advance(ctx context.Context, call *callResult) error {
 		}
 		if isExternal(node) && call == nil {
 			r.Status = domain.RunPending // the next job makes the call
-			return x.e.handOff(ctx, r)
+			return x.handOff(ctx)
 		}
 		started := time.Now()
 		o, err := x.exec(ctx, node, call)
@@ -162,11 +165,24 @@ func (x *execution) record(ctx context.Context, node *workflowv1.Node, o *outcom
 	if err != nil {
 		return err
 	}
-	if err := x.e.store.SaveRunStep(ctx, st); err != nil {
-		return err
-	}
+	x.steps = append(x.steps, st)
 	r.StepCount++
 	return nil
+}
+
+// writeSteps stores the step records made so far.
+func (x *execution) writeSteps(ctx context.Context) error {
+	err := x.e.store.SaveRunSteps(ctx, x.steps)
+	x.steps = x.steps[:0]
+	return err
+}
+
+// handOff stores the steps made so far and gives the run to a new job.
+func (x *execution) handOff(ctx context.Context) error {
+	if err := x.writeSteps(ctx); err != nil {
+		return err
+	}
+	return x.e.handOff(ctx, &x.run)
 }
 
 // follow moves the run past a recorded step: into its wait, to its end or
@@ -211,6 +227,9 @@ func (x *execution) save(ctx context.Context, err error) error {
 	}
 	if !x.run.Active() {
 		x.run.Wait, x.run.WakeAt = nil, nil
+	}
+	if err := x.writeSteps(ctx); err != nil {
+		return err
 	}
 	saved, err := x.e.store.SaveRun(ctx, x.run)
 	if err == nil {

@@ -167,7 +167,11 @@ func (e *Engine) Run(ctx context.Context, stopTimeout time.Duration) error {
 		return fmt.Errorf("start job queue: %w", err)
 	}
 	go e.foldCounts(ctx)
-	e.wake(ctx)
+	var wakers sync.WaitGroup
+	for range wakerCount {
+		wakers.Go(func() { e.wake(ctx) })
+	}
+	wakers.Wait()
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopTimeout)
 	defer cancel()
 	return e.queue.Stop(stopCtx)

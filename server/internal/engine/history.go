@@ -46,7 +46,7 @@ func (e *Engine) Cancel(ctx context.Context, workspaceID, id uuid.UUID) (domain.
 			if i := int(r.Wait.Step); i < len(steps) {
 				st := steps[i]
 				st.Status, st.Error, st.FinishedAt = domain.StepSkipped, "cancelled while waiting", &now
-				if err := e.store.SaveRunStep(ctx, st); err != nil {
+				if err := e.store.SaveRunSteps(ctx, []domain.RunStep{st}); err != nil {
 					return err
 				}
 			}

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -371,55 +370,15 @@ func (x *execution) finishWait(ctx context.Context) error {
 		r.Status = domain.RunWaiting // woken with nothing to act on
 		return nil
 	}
-	if err := x.keepWaitRecord(ctx, o, w.Step); err != nil {
-		return err
-	}
 	index := w.Step
 	st, err := o.step(r, node, time.Now())
 	if err != nil {
 		return err
 	}
 	st.Index = index
-	if err := x.e.store.SaveRunStep(ctx, st); err != nil {
-		return err
-	}
+	x.steps = append(x.steps, st)
 	r.Wait, r.WakeAt = nil, nil
 	x.follow(node, o)
-	return nil
-}
-
-// keepWaitRecord carries into o what the step at index recorded when it
-// began waiting (the question's event, missing tags, the due time, notes):
-// saving the finished step keeps its input and start but replaces its
-// output and error.
-func (x *execution) keepWaitRecord(ctx context.Context, o *outcome, index int32) error {
-	steps, err := x.e.store.RunSteps(ctx, x.run.WorkspaceID, x.run.ID)
-	if err != nil {
-		return err
-	}
-	for _, st := range steps {
-		if st.Index != index {
-			continue
-		}
-		var before map[string]any
-		if len(st.Output) > 0 {
-			if err := json.Unmarshal(st.Output, &before); err != nil {
-				return err
-			}
-		}
-		for k, v := range before {
-			if _, ok := o.output[k]; !ok {
-				o.set(k, v)
-			}
-		}
-		if st.Error != "" {
-			after := o.err
-			o.err = st.Error
-			if after != "" {
-				o.note(after)
-			}
-		}
-	}
 	return nil
 }
 

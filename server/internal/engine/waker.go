@@ -12,6 +12,10 @@ import (
 // sessions' locks until it commits, so it stays short.
 const wakeBatch = 100
 
+// wakerCount is how many wakers one process runs: each fires its own
+// batches (a batch waits on its statements, the other runs meanwhile).
+const wakerCount = 2
+
 // errSessionBusy sends a due run to a job: another transaction holds its
 // session, and the waker, holding the runs it claimed, never waits for one.
 var errSessionBusy = errors.New("session busy")

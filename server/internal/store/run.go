@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -178,15 +179,45 @@ func (s *Store) FoldExecutionCounts(ctx context.Context) error {
 	})
 }
 
-// SaveRunStep inserts a step or, for a step that waited, records how it
-// ended.
-func (s *Store) SaveRunStep(ctx context.Context, st domain.RunStep) error {
-	return s.q.UpsertRunStep(ctx, s.conn(ctx), db.UpsertRunStepParams{
-		WorkspaceID: st.WorkspaceID, RunID: st.RunID, Index: st.Index, NodeID: st.NodeID, Kind: st.Kind,
-		Status: st.Status, Input: jsonOr(st.Input, "{}"), Output: jsonOr(st.Output, "{}"),
-		Conditions: jsonOr(st.Conditions, "[]"), Port: st.Port, Error: st.Error, Attempt: st.Attempt,
-		StartedAt: st.StartedAt, FinishedAt: st.FinishedAt,
-	})
+// storedStep is a step as UpsertRunSteps reads it.
+type storedStep struct {
+	Index      int32           `json:"index"`
+	NodeID     string          `json:"node_id"`
+	Kind       string          `json:"kind"`
+	Status     string          `json:"status"`
+	Input      json.RawMessage `json:"input"`
+	Output     json.RawMessage `json:"output"`
+	Conditions json.RawMessage `json:"conditions"`
+	Port       string          `json:"port"`
+	Error      string          `json:"error"`
+	Attempt    int32           `json:"attempt"`
+	StartedAt  time.Time       `json:"started_at"`
+	FinishedAt *time.Time      `json:"finished_at"`
+}
+
+// SaveRunSteps inserts steps of one run in one statement. A step that
+// waited gets how it ended, and keeps what it recorded when it began:
+// output keys the end does not set, and its notes before the end's.
+func (s *Store) SaveRunSteps(ctx context.Context, steps []domain.RunStep) error {
+	if len(steps) == 0 {
+		return nil
+	}
+	rows := make([]storedStep, len(steps))
+	for i, st := range steps {
+		if st.RunID != steps[0].RunID || st.WorkspaceID != steps[0].WorkspaceID {
+			return fmt.Errorf("store: steps of runs %s and %s saved together", st.RunID, steps[0].RunID)
+		}
+		rows[i] = storedStep{
+			Index: st.Index, NodeID: st.NodeID, Kind: st.Kind, Status: st.Status,
+			Input: jsonOr(st.Input, "{}"), Output: jsonOr(st.Output, "{}"), Conditions: jsonOr(st.Conditions, "[]"),
+			Port: st.Port, Error: st.Error, Attempt: st.Attempt, StartedAt: st.StartedAt, FinishedAt: st.FinishedAt,
+		}
+	}
+	doc, err := json.Marshal(rows)
+	if err != nil {
+		return err
+	}
+	return s.q.UpsertRunSteps(ctx, s.conn(ctx), db.UpsertRunStepsParams{WorkspaceID: steps[0].WorkspaceID, RunID: steps[0].RunID, Steps: doc})
 }
 
 // RunSteps returns a run's steps in order.
