@@ -27,6 +27,9 @@ func runMatching(ctx context.Context, e *env, r *Result) error {
 		if err := e.addDistractors(ctx, &others, w); err != nil {
 			return err
 		}
+		if err := e.settle(ctx, sessions, c); err != nil {
+			return err
+		}
 		label := "workflows=" + strconv.Itoa(w)
 		for rep := range e.opts.Repeat {
 			wf, err := e.publish(ctx, fmt.Sprintf("bench: matching %d #%d", w, rep), chain(
@@ -61,7 +64,7 @@ func runMatching(ctx context.Context, e *env, r *Result) error {
 		drop := r.add("throughput_drop", "%", 100*(1-last/first))
 		drop.Target = "<= 10 %"
 	}
-	r.note("%d clients; the other workflows start on custom data updated (other keys), label added, message received (keywords) and from code, in rotation; each measured run sets custom data, so its event is matched against all of them", c)
+	r.note("%d clients; the other workflows start on custom data updated (other keys), label added, message received (keywords) and from code, in rotation; each measured run sets custom data, so its event is matched against all of them; each count is measured in the steady state (see settle)", c)
 	return nil
 }
 
