@@ -78,6 +78,9 @@ func runLatency(ctx context.Context, e *env, r *Result) error {
 	if err != nil {
 		return err
 	}
+	if err := e.settle(ctx, sessions, 4); err != nil {
+		return err
+	}
 	a := newArrivals()
 	subs, err := e.subscribe(ctx, sessions, a.onEvent)
 	if err != nil {
