@@ -52,6 +52,10 @@ func runTimers(ctx context.Context, e *env, r *Result) error {
 	firstDue := began.Add(e.opts.TimersLead)
 	e.progress("%d delays set in %.1f s; the first comes due in %.0f s", n, setIn.Seconds(), time.Until(firstDue).Seconds())
 	r.add("set_per_s", "delays/s", float64(n)/setIn.Seconds())
+	if !e.opts.Smoke { // a smoke run's lead is a few seconds: it only checks that delays fire
+		r.check("every delay set before the first came due", setIn < e.opts.TimersLead,
+			"set in %.0f s with a lead of %s; otherwise lateness is measured while delays are still being set: give a longer --timers-lead", setIn.Seconds(), e.opts.TimersLead)
+	}
 	r.note("%d delays over %d workflows (programmatic -> delay %d..%d s -> send message -> end), %d per session; the first is due %s after the first was set",
 		n, slots, lead, int(lead)+slots-1, runsPerTimerSession, e.opts.TimersLead)
 
