@@ -53,7 +53,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	ints(&o.Streams, "streams", "idle stream counts (default 10000,50000)")
 	ints(&o.Workflows, "workflows", "matching: active workflow counts (default 10,10000)")
 	fs.IntVar(&o.Timers, "timers", 0, "pending delays of the timers scenario (default 100000)")
-	fs.DurationVar(&o.TimersLead, "timers-lead", 0, "when the first delay comes due, after it is set (default 3m)")
+	fs.DurationVar(&o.TimersLead, "timers-lead", 0, "when the first delay comes due, after it is set; longer than setting them takes (default 7m)")
 	fs.DurationVar(&o.TimersSpread, "timers-spread", 0, "how long the delays keep coming due (default 1m)")
 	fs.StringVar(&o.Out, "out", "bench.json", "JSON report path (empty: none)")
 	fs.StringVar(&o.Server, "server", "", "parley binary to start (default: this one)")

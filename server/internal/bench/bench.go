@@ -62,7 +62,7 @@ func (o *Options) defaults() {
 	o.Repeat = cmpOr(o.Repeat, o.size(3, 1))
 	o.Duration = cmpOr(o.Duration, sized(o.Smoke, 5*time.Second, time.Second))
 	o.Timers = cmpOr(o.Timers, o.size(100_000, 300))
-	o.TimersLead = cmpOr(o.TimersLead, sized(o.Smoke, 3*time.Minute, 4*time.Second))
+	o.TimersLead = cmpOr(o.TimersLead, sized(o.Smoke, 7*time.Minute, 4*time.Second))
 	o.TimersSpread = cmpOr(o.TimersSpread, sized(o.Smoke, time.Minute, 2*time.Second))
 	if o.Concurrency == nil {
 		o.Concurrency = sized(o.Smoke, []int{1, 4, 16, 64}, []int{1, 4})

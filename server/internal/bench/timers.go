@@ -39,7 +39,9 @@ func runTimers(ctx context.Context, e *env, r *Result) error {
 	began := time.Now()
 	var made atomic.Int64
 	err = parallel(ctx, n, 16, func(ctx context.Context, i int) error {
-		_, err := e.trigger(ctx, workflows[i%slots], sessions[i/runsPerTimerSession].id, map[string]any{"name": "Ada", "order": fmt.Sprint(i)})
+		// Round-robin over the sessions: the clients setting delays at once
+		// never queue on one session's lock.
+		_, err := e.trigger(ctx, workflows[i%slots], sessions[i%len(sessions)].id, map[string]any{"name": "Ada", "order": fmt.Sprint(i)})
 		if c := made.Add(1); c%10000 == 0 {
 			e.progress("%d delays set", c)
 		}
