@@ -17,6 +17,7 @@ import (
 	"connectrpc.com/connect"
 	"connectrpc.com/grpchealth"
 	"connectrpc.com/grpcreflect"
+	"github.com/jackc/pgx/v5"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	agentv1 "github.com/parleyhq/parley/gen/parley/agent/v1"
@@ -491,4 +492,17 @@ func TestDeleteRemovesADraftWorkflow(t *testing.T) {
 	}
 	_, err := c.GetWorkflow(ctx, connect.NewRequest(&workflowv1.GetWorkflowRequest{WorkflowId: w.GetId()}))
 	wantCode(t, err, connect.CodeNotFound)
+}
+
+// db is a connection of its own to the test's database, closed when the
+// test ends, for what the API does not show (River's jobs) or cannot do
+// (hold a row lock, disable a trigger).
+func (b *testBundle) db(t *testing.T) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), b.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
-	"github.com/jackc/pgx/v5"
 	"google.golang.org/protobuf/proto"
 
 	sessionv1 "github.com/parleyhq/parley/gen/parley/session/v1"
@@ -172,13 +171,8 @@ func (b *testBundle) advanceJobs(t *testing.T, runID string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := pgx.Connect(context.Background(), b.dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
 	var n int
-	if err := conn.QueryRow(context.Background(),
+	if err := b.db(t).QueryRow(context.Background(),
 		`SELECT count(*) FROM river_job WHERE kind = 'parley_run_advance' AND args->>'run_id' = $1`, id.String()).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
@@ -205,12 +199,7 @@ func TestDueRunOfABusySessionGoesOnInAJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := pgx.Connect(ctx, b.dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	tx, err := conn.Begin(ctx)
+	tx, err := b.db(t).Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

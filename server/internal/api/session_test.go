@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
-	"github.com/jackc/pgx/v5"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	sessionv1 "github.com/parleyhq/parley/gen/parley/session/v1"
@@ -727,12 +726,7 @@ func TestStreamCatchesUpWithoutANotification(t *testing.T) {
 	for r.heartbeats() == 0 {
 		time.Sleep(10 * time.Millisecond)
 	}
-	conn, err := pgx.Connect(ctx, b.dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "ALTER TABLE session_events DISABLE TRIGGER session_events_notify"); err != nil {
+	if _, err := b.db(t).Exec(ctx, "ALTER TABLE session_events DISABLE TRIGGER session_events_notify"); err != nil {
 		t.Fatal(err)
 	}
 	sendText(t, b, tok, s.GetId(), "hello while nobody is told")
