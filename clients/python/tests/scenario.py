@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import faulthandler
+import gc
 import os
 import sys
 from typing import Any
@@ -353,6 +354,11 @@ def main() -> None:
     env["PARLEY_TRANSPORT"] = os.environ.get("PARLEY_TRANSPORT") or "connect-h1"
     form = sys.argv[1]
     result = run_sync(env) if form == "sync" else asyncio.run(run_async(env))
+    # Free what the run left in reference cycles (its async HTTP/2 responses
+    # among them) while the interpreter is whole: freed during finalization
+    # instead, pyqwest's native objects aborted the process after "ok" in 4
+    # of 80 async connect-h2c runs; with this, 0 of 120.
+    gc.collect()
     print(f"{form} {env['PARLEY_TRANSPORT']}: ok: {result} (parley {parley.__version__} from {parley.__file__})")
 
 
