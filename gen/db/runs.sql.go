@@ -71,22 +71,6 @@ func (q *Queries) ActiveWorkflowVersions(ctx context.Context, db DBTX, arg Activ
 	return items, nil
 }
 
-const addWorkflowExecution = `-- name: AddWorkflowExecution :exec
-INSERT INTO workflow_execution_deltas (workspace_id, workflow_id, version)
-VALUES ($1, $2, $3)
-`
-
-type AddWorkflowExecutionParams struct {
-	WorkspaceID uuid.UUID
-	WorkflowID  uuid.UUID
-	Number      int32
-}
-
-func (q *Queries) AddWorkflowExecution(ctx context.Context, db DBTX, arg AddWorkflowExecutionParams) error {
-	_, err := db.Exec(ctx, addWorkflowExecution, arg.WorkspaceID, arg.WorkflowID, arg.Number)
-	return err
-}
-
 const availableOperatorsAfter = `-- name: AvailableOperatorsAfter :many
 SELECT o.workspace_id, o.id, o.name, o.email, o.available, o.last_assigned_at, o.created_at FROM operators o
 WHERE o.workspace_id = $1 AND o.available
@@ -185,24 +169,6 @@ func (q *Queries) ClaimDueRuns(ctx context.Context, db DBTX, maxRuns int32) ([]R
 	return items, nil
 }
 
-const countActiveSessionRuns = `-- name: CountActiveSessionRuns :one
-SELECT count(*) FROM runs
-WHERE workspace_id = $1 AND session_id = $2
-  AND status IN ('pending', 'running', 'waiting')
-`
-
-type CountActiveSessionRunsParams struct {
-	WorkspaceID uuid.UUID
-	SessionID   uuid.UUID
-}
-
-func (q *Queries) CountActiveSessionRuns(ctx context.Context, db DBTX, arg CountActiveSessionRunsParams) (int64, error) {
-	row := db.QueryRow(ctx, countActiveSessionRuns, arg.WorkspaceID, arg.SessionID)
-	var count int64
-	err := row.Scan(&count)
-	return count, err
-}
-
 const countVisitorMessages = `-- name: CountVisitorMessages :one
 SELECT count(*) FROM session_events
 WHERE workspace_id = $1 AND session_id = $2 AND kind = 'message' AND actor = 'visitor'
@@ -221,6 +187,11 @@ func (q *Queries) CountVisitorMessages(ctx context.Context, db DBTX, arg CountVi
 }
 
 const createRun = `-- name: CreateRun :one
+WITH counted AS (
+    INSERT INTO workflow_execution_deltas (workspace_id, workflow_id, version)
+    SELECT $1::uuid, $3::uuid, $4::integer
+    WHERE $6::text <> 'test'
+)
 INSERT INTO runs (workspace_id, id, workflow_id, version, session_id, mode, trigger, trigger_data,
                   variables, graph, current_node_id, depth, cause_run_id, fast_forward,
                   idempotency_key, request_hash, created_at)
@@ -250,7 +221,9 @@ type CreateRunParams struct {
 }
 
 // created_at is the clock's time, not the transaction's: runs started in
-// one transaction (a cascade) list in the order they started.
+// one transaction (a cascade) list in the order they started. A run that is
+// not a test run records its execution too (FoldExecutionCounts adds it to
+// the counts), in the same statement.
 func (q *Queries) CreateRun(ctx context.Context, db DBTX, arg CreateRunParams) (Run, error) {
 	row := db.QueryRow(ctx, createRun,
 		arg.WorkspaceID,
@@ -687,23 +660,36 @@ func (q *Queries) SessionHasRunOf(ctx context.Context, db DBTX, arg SessionHasRu
 	return exists, err
 }
 
-const sessionInCooldown = `-- name: SessionInCooldown :one
-SELECT EXISTS (
-    SELECT 1 FROM runs
-    WHERE workspace_id = $1 AND session_id = $2 AND stop_until > now())
+const sessionRunGuards = `-- name: SessionRunGuards :one
+SELECT
+    EXISTS (
+        SELECT 1 FROM runs c
+        WHERE c.workspace_id = $1::uuid AND c.session_id = $2::uuid AND c.stop_until > now()
+    ) AS in_cooldown,
+    (
+        SELECT count(*) FROM runs u
+        WHERE u.workspace_id = $1::uuid AND u.session_id = $2::uuid
+          AND u.status IN ('pending', 'running', 'waiting')
+    )::bigint AS unfinished
 `
 
-type SessionInCooldownParams struct {
+type SessionRunGuardsParams struct {
 	WorkspaceID uuid.UUID
 	SessionID   uuid.UUID
 }
 
-// Whether a stop-workflow cooldown on the session has not ended yet.
-func (q *Queries) SessionInCooldown(ctx context.Context, db DBTX, arg SessionInCooldownParams) (bool, error) {
-	row := db.QueryRow(ctx, sessionInCooldown, arg.WorkspaceID, arg.SessionID)
-	var exists bool
-	err := row.Scan(&exists)
-	return exists, err
+type SessionRunGuardsRow struct {
+	InCooldown bool
+	Unfinished int64
+}
+
+// Whether a stop-workflow cooldown on the session has not ended yet, and how
+// many of its runs are unfinished (the per-session cap), in one round trip.
+func (q *Queries) SessionRunGuards(ctx context.Context, db DBTX, arg SessionRunGuardsParams) (SessionRunGuardsRow, error) {
+	row := db.QueryRow(ctx, sessionRunGuards, arg.WorkspaceID, arg.SessionID)
+	var i SessionRunGuardsRow
+	err := row.Scan(&i.InCooldown, &i.Unfinished)
+	return i, err
 }
 
 const setAssignmentCursor = `-- name: SetAssignmentCursor :exec

@@ -1,6 +1,13 @@
 -- name: CreateRun :one
 -- created_at is the clock's time, not the transaction's: runs started in
--- one transaction (a cascade) list in the order they started.
+-- one transaction (a cascade) list in the order they started. A run that is
+-- not a test run records its execution too (FoldExecutionCounts adds it to
+-- the counts), in the same statement.
+WITH counted AS (
+    INSERT INTO workflow_execution_deltas (workspace_id, workflow_id, version)
+    SELECT @workspace_id::uuid, @workflow_id::uuid, @version::integer
+    WHERE @mode::text <> 'test'
+)
 INSERT INTO runs (workspace_id, id, workflow_id, version, session_id, mode, trigger, trigger_data,
                   variables, graph, current_node_id, depth, cause_run_id, fast_forward,
                   idempotency_key, request_hash, created_at)
@@ -53,16 +60,19 @@ WHERE workspace_id = @workspace_id
 ORDER BY created_at DESC, id DESC
 LIMIT @page_limit;
 
--- name: CountActiveSessionRuns :one
-SELECT count(*) FROM runs
-WHERE workspace_id = @workspace_id AND session_id = @session_id
-  AND status IN ('pending', 'running', 'waiting');
-
--- name: SessionInCooldown :one
--- Whether a stop-workflow cooldown on the session has not ended yet.
-SELECT EXISTS (
-    SELECT 1 FROM runs
-    WHERE workspace_id = @workspace_id AND session_id = @session_id AND stop_until > now());
+-- name: SessionRunGuards :one
+-- Whether a stop-workflow cooldown on the session has not ended yet, and how
+-- many of its runs are unfinished (the per-session cap), in one round trip.
+SELECT
+    EXISTS (
+        SELECT 1 FROM runs c
+        WHERE c.workspace_id = @workspace_id::uuid AND c.session_id = @session_id::uuid AND c.stop_until > now()
+    ) AS in_cooldown,
+    (
+        SELECT count(*) FROM runs u
+        WHERE u.workspace_id = @workspace_id::uuid AND u.session_id = @session_id::uuid
+          AND u.status IN ('pending', 'running', 'waiting')
+    )::bigint AS unfinished;
 
 -- name: SessionHasRunOf :one
 SELECT EXISTS (
@@ -103,10 +113,6 @@ JOIN workflow_versions v
   ON v.workspace_id = @workspace_id AND v.workflow_id = k.workflow_id AND v.number = k.number
 WHERE w.status = 'active'
 ORDER BY w.created_at, w.id;
-
--- name: AddWorkflowExecution :exec
-INSERT INTO workflow_execution_deltas (workspace_id, workflow_id, version)
-VALUES (@workspace_id, @workflow_id, @number);
 
 -- name: LockExecutionCounts :exec
 -- Folds run one at a time (transaction-scoped), so two never update the

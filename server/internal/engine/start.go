@@ -15,6 +15,7 @@ import (
 	"github.com/parleyhq/parley/server/internal/domain"
 	"github.com/parleyhq/parley/server/internal/engine/expr"
 	"github.com/parleyhq/parley/server/internal/session"
+	"github.com/parleyhq/parley/server/internal/store"
 	"github.com/parleyhq/parley/server/internal/workflow"
 )
 
@@ -56,11 +57,6 @@ func (e *Engine) startRun(ctx context.Context, n newRun) (domain.Run, error) {
 	if err != nil {
 		return domain.Run{}, err
 	}
-	if n.mode != domain.RunTest {
-		if err := e.store.CountWorkflowExecution(ctx, r.WorkspaceID, r.WorkflowID, r.Version); err != nil {
-			return domain.Run{}, err
-		}
-	}
 	x := &execution{e: e, run: r, sess: n.session, graph: n.graph}
 	if err := x.advance(ctx, nil); err != nil {
 		return domain.Run{}, err
@@ -86,11 +82,11 @@ func (e *Engine) SessionTriggered(ctx context.Context, t session.Trigger) error 
 		}
 		for _, wf := range wfs {
 			if cooldown == nil {
-				stopped, err := e.store.SessionInCooldown(ctx, t.Session.WorkspaceID, t.Session.ID)
+				g, err := e.store.SessionRunGuards(ctx, t.Session.WorkspaceID, t.Session.ID)
 				if err != nil {
 					return err
 				}
-				cooldown = &stopped
+				cooldown = &g.InCooldown
 			}
 			if *cooldown {
 				return nil
@@ -357,20 +353,16 @@ func (e *Engine) sameRequest(ctx context.Context, workspaceID uuid.UUID, s Start
 // checkGuards refuses a programmatic start while the session is in a
 // stop-workflow cooldown or has too many unfinished runs.
 func (e *Engine) checkGuards(ctx context.Context, sess domain.Session) error {
-	stopped, err := e.store.SessionInCooldown(ctx, sess.WorkspaceID, sess.ID)
+	g, err := e.store.SessionRunGuards(ctx, sess.WorkspaceID, sess.ID)
 	if err != nil {
 		return err
 	}
-	if stopped {
+	if g.InCooldown {
 		return domain.Errorf(domain.KindFailedPrecondition, "workflows are stopped on session %s: a Stop workflow step's cooldown has not ended", domain.PrefixSession.Format(sess.ID))
 	}
-	active, full, err := e.sessionFull(ctx, sess)
-	if err != nil {
-		return err
-	}
-	if full {
+	if e.full(g) {
 		return domain.Errorf(domain.KindResourceExhausted, "session %s already has %d unfinished runs (the limit is %d): wait for them to finish or cancel some",
-			domain.PrefixSession.Format(sess.ID), active, e.opts.SessionRunCap)
+			domain.PrefixSession.Format(sess.ID), g.Unfinished, e.opts.SessionRunCap)
 	}
 	return nil
 }
@@ -378,8 +370,14 @@ func (e *Engine) checkGuards(ctx context.Context, sess domain.Session) error {
 // sessionFull counts a session's unfinished runs and reports whether they
 // reach the per-session cap.
 func (e *Engine) sessionFull(ctx context.Context, sess domain.Session) (int64, bool, error) {
-	active, err := e.store.CountActiveSessionRuns(ctx, sess.WorkspaceID, sess.ID)
-	return active, active >= int64(e.opts.SessionRunCap), err
+	g, err := e.store.SessionRunGuards(ctx, sess.WorkspaceID, sess.ID)
+	return g.Unfinished, e.full(g), err
+}
+
+// full reports whether a session's unfinished runs reach the per-session
+// cap.
+func (e *Engine) full(g store.SessionRunGuards) bool {
+	return g.Unfinished >= int64(e.opts.SessionRunCap)
 }
 
 // ranOnce reports whether a workflow whose settings say "run once per

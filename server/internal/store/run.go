@@ -14,7 +14,8 @@ import (
 	"github.com/parleyhq/parley/server/internal/domain"
 )
 
-// CreateRun inserts a pending run.
+// CreateRun inserts a pending run and, unless it is a test run, records its
+// execution (shown in the counts once folded, FoldExecutionCounts).
 func (s *Store) CreateRun(ctx context.Context, r domain.Run) (domain.Run, error) {
 	trigger, err := json.Marshal(nonNilMap(r.TriggerData))
 	if err != nil {
@@ -128,15 +129,18 @@ func (s *Store) ClaimDueRuns(ctx context.Context, max int) ([]domain.Run, error)
 	return out, nil
 }
 
-// CountActiveSessionRuns counts a session's pending, running and waiting runs.
-func (s *Store) CountActiveSessionRuns(ctx context.Context, workspaceID, sessionID uuid.UUID) (int64, error) {
-	return s.q.CountActiveSessionRuns(ctx, s.conn(ctx), db.CountActiveSessionRunsParams{WorkspaceID: workspaceID, SessionID: sessionID})
+// SessionRunGuards is what the run guards read about a session's runs.
+type SessionRunGuards struct {
+	// InCooldown: a Stop workflow step's cooldown has not ended.
+	InCooldown bool
+	// Unfinished counts the pending, running and waiting runs.
+	Unfinished int64
 }
 
-// SessionInCooldown reports whether a stop-workflow cooldown on the
-// session is still running.
-func (s *Store) SessionInCooldown(ctx context.Context, workspaceID, sessionID uuid.UUID) (bool, error) {
-	return s.q.SessionInCooldown(ctx, s.conn(ctx), db.SessionInCooldownParams{WorkspaceID: workspaceID, SessionID: sessionID})
+// SessionRunGuards reads a session's cooldown and unfinished runs.
+func (s *Store) SessionRunGuards(ctx context.Context, workspaceID, sessionID uuid.UUID) (SessionRunGuards, error) {
+	row, err := s.q.SessionRunGuards(ctx, s.conn(ctx), db.SessionRunGuardsParams{WorkspaceID: workspaceID, SessionID: sessionID})
+	return SessionRunGuards{InCooldown: row.InCooldown, Unfinished: row.Unfinished}, err
 }
 
 // SessionHasRunOf reports whether a workflow ever ran in production on a
@@ -159,12 +163,6 @@ func (s *Store) ActiveWorkflowVersions(ctx context.Context, workspaceID uuid.UUI
 		out[i] = domain.TriggerWorkflow{WorkflowID: r.WorkflowID, Name: r.Name, Version: r.Number, Graph: r.Graph, Settings: r.Settings}
 	}
 	return out, nil
-}
-
-// CountWorkflowExecution records one execution of a workflow's version; it
-// shows in their counts once folded (FoldExecutionCounts).
-func (s *Store) CountWorkflowExecution(ctx context.Context, workspaceID, workflowID uuid.UUID, version int32) error {
-	return s.q.AddWorkflowExecution(ctx, s.conn(ctx), db.AddWorkflowExecutionParams{WorkspaceID: workspaceID, WorkflowID: workflowID, Number: version})
 }
 
 // FoldExecutionCounts adds the recorded executions to the workflows' and
