@@ -13,6 +13,7 @@ import (
 	workflowv1 "github.com/parleyhq/parley/gen/parley/workflow/v1"
 	"github.com/parleyhq/parley/server/internal/domain"
 	"github.com/parleyhq/parley/server/internal/engine"
+	"github.com/parleyhq/parley/server/internal/workflow"
 	"github.com/parleyhq/parley/server/internal/workflow/workflowtest"
 )
 
@@ -110,7 +111,7 @@ var (
 	cancelled = workflowv1.RunStatus_RUN_STATUS_CANCELLED
 )
 
-func node(id string, cfg proto.Message) *workflowv1.Node { return workflowtest.NewNode(id, cfg) }
+func node(id string, cfg proto.Message) *workflowv1.Node { return workflow.NewNode(id, cfg) }
 
 func programmatic() *workflowv1.Node { return node("start", &workflowv1.ProgrammaticTrigger{}) }
 

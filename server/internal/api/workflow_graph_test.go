@@ -23,7 +23,7 @@ func TestEveryNodeKindRoundTrips(t *testing.T) {
 	ctx := context.Background()
 	c := b.workflows(b.all)
 	want := workflowtest.EveryKindGraph()
-	if got, all := len(want.GetNodes()), len(workflowtest.NodeConfigFields()); got != all {
+	if got, all := len(want.GetNodes()), len(workflow.NodeConfigFields()); got != all {
 		t.Fatalf("fixture holds %d nodes, the proto has %d kinds", got, all)
 	}
 	w := createWorkflow(t, c, "every kind")

@@ -24,6 +24,7 @@ import (
 	"github.com/parleyhq/parley/server/internal/auth"
 	"github.com/parleyhq/parley/server/internal/mail/mailtest"
 	"github.com/parleyhq/parley/server/internal/pgtest"
+	"github.com/parleyhq/parley/server/internal/workflow"
 	"github.com/parleyhq/parley/server/internal/workflow/workflowtest"
 )
 
@@ -211,15 +212,15 @@ func TestRunsSurviveACrash(t *testing.T) {
 	t.Cleanup(hook.Close)
 
 	g := workflowtest.ChainGraph(
-		workflowtest.NewNode("start", &workflowv1.ProgrammaticTrigger{}),
-		workflowtest.NewNode("hello", &workflowv1.SendMessageAction{Text: "hello {{ n }}"}),
-		workflowtest.NewNode("hook", &workflowv1.SendWebhookAction{Url: hook.URL + "/hook"}),
-		workflowtest.NewNode("delay", &workflowv1.DelayNode{Duration: &workflowv1.Duration{Amount: 2, Unit: workflowv1.TimeUnit_TIME_UNIT_SECONDS}}),
-		workflowtest.NewNode("after", &workflowv1.SendMessageAction{Text: "after delay {{ n }}"}),
-		workflowtest.NewNode("wait", &workflowv1.WaitForEventNode{
+		workflow.NewNode("start", &workflowv1.ProgrammaticTrigger{}),
+		workflow.NewNode("hello", &workflowv1.SendMessageAction{Text: "hello {{ n }}"}),
+		workflow.NewNode("hook", &workflowv1.SendWebhookAction{Url: hook.URL + "/hook"}),
+		workflow.NewNode("delay", &workflowv1.DelayNode{Duration: &workflowv1.Duration{Amount: 2, Unit: workflowv1.TimeUnit_TIME_UNIT_SECONDS}}),
+		workflow.NewNode("after", &workflowv1.SendMessageAction{Text: "after delay {{ n }}"}),
+		workflow.NewNode("wait", &workflowv1.WaitForEventNode{
 			Event: workflowv1.WaitEvent_WAIT_EVENT_VISITOR_MESSAGE, Timeout: &workflowv1.Duration{Amount: 2, Unit: workflowv1.TimeUnit_TIME_UNIT_SECONDS},
 		}),
-		workflowtest.NewNode("bye", &workflowv1.SendMessageAction{Text: "bye {{ n }}"}),
+		workflow.NewNode("bye", &workflowv1.SendMessageAction{Text: "bye {{ n }}"}),
 	)
 	for _, e := range g.GetEdges() { // nobody writes: the wait times out into "bye"
 		if e.GetFromNode() == "wait" {
@@ -296,11 +297,11 @@ func TestTwoReplicasShareRunsWithoutDoingOneTwice(t *testing.T) {
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	t.Cleanup(hook.Close)
 	wf := publishGraph(t, a, boot, "shared", workflowtest.ChainGraph(
-		workflowtest.NewNode("start", &workflowv1.ProgrammaticTrigger{}),
-		workflowtest.NewNode("hook", &workflowv1.SendWebhookAction{Url: hook.URL + "/hook"}),
-		workflowtest.NewNode("pause", &workflowv1.DelayNode{Duration: &workflowv1.Duration{Amount: 1, Unit: workflowv1.TimeUnit_TIME_UNIT_SECONDS}}),
-		workflowtest.NewNode("msg", &workflowv1.SendMessageAction{Text: "run {{ n }}"}),
-		workflowtest.NewNode("mark", &workflowv1.SetDataAction{Key: "done", Value: "{{ n }}", Scope: workflowv1.DataScope_DATA_SCOPE_SESSION}),
+		workflow.NewNode("start", &workflowv1.ProgrammaticTrigger{}),
+		workflow.NewNode("hook", &workflowv1.SendWebhookAction{Url: hook.URL + "/hook"}),
+		workflow.NewNode("pause", &workflowv1.DelayNode{Duration: &workflowv1.Duration{Amount: 1, Unit: workflowv1.TimeUnit_TIME_UNIT_SECONDS}}),
+		workflow.NewNode("msg", &workflowv1.SendMessageAction{Text: "run {{ n }}"}),
+		workflow.NewNode("mark", &workflowv1.SetDataAction{Key: "done", Value: "{{ n }}", Scope: workflowv1.DataScope_DATA_SCOPE_SESSION}),
 	))
 	sessions := startRuns(t, []*server{a, b}, boot, wf, n)
 	runs := waitAllRuns(t, b, boot, wf, n, 3*time.Minute)
@@ -347,8 +348,8 @@ func TestNotificationEmailGoesThroughTheConfiguredRelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	wf := publishGraph(t, s, boot, "email", workflowtest.ChainGraph(
-		workflowtest.NewNode("start", &workflowv1.ProgrammaticTrigger{}),
-		workflowtest.NewNode("notify", &workflowv1.SendNotificationAction{Title: "Order {{ n }}", Body: "Please look.", Email: true}),
+		workflow.NewNode("start", &workflowv1.ProgrammaticTrigger{}),
+		workflow.NewNode("notify", &workflowv1.SendNotificationAction{Title: "Order {{ n }}", Body: "Please look.", Email: true}),
 	))
 	startRuns(t, []*server{s}, boot, wf, 1)
 	m := relay.Wait(t, 1)[0]

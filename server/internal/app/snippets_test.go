@@ -56,8 +56,8 @@ func snippetServer(t *testing.T) (s *server, token, workflowID string) {
 	s = startServer(t, "DATABASE_URL="+pgtest.URL(t), "PARLEY_BOOTSTRAP_TOKEN="+token)
 	waitServing(t, s)
 	workflowID = publishGraph(t, s, token, "seed 000 renewal", workflowtest.ChainGraph(
-		workflowtest.NewNode("start", &workflowv1.ProgrammaticTrigger{}),
-		workflowtest.NewNode("msg", &workflowv1.SendMessageAction{Text: seed000Message}),
+		workflow.NewNode("start", &workflowv1.ProgrammaticTrigger{}),
+		workflow.NewNode("msg", &workflowv1.SendMessageAction{Text: seed000Message}),
 	))
 	return s, token, workflowID
 }

@@ -19,6 +19,7 @@ import (
 	workflowv1 "github.com/parleyhq/parley/gen/parley/workflow/v1"
 	"github.com/parleyhq/parley/server/internal/auth"
 	"github.com/parleyhq/parley/server/internal/pgtest"
+	"github.com/parleyhq/parley/server/internal/workflow"
 	"github.com/parleyhq/parley/server/internal/workflow/workflowtest"
 )
 
@@ -41,8 +42,8 @@ func TestTenThousandPendingDelaysIdle(t *testing.T) {
 	s := startBinary(t, plain, "DATABASE_URL="+dbURL, "PARLEY_BOOTSTRAP_TOKEN="+boot)
 	waitServing(t, s)
 	wf := publishGraph(t, s, boot, "hour", workflowtest.ChainGraph(
-		workflowtest.NewNode("start", &workflowv1.ProgrammaticTrigger{}),
-		workflowtest.NewNode("wait", &workflowv1.DelayNode{Duration: &workflowv1.Duration{Amount: 1, Unit: workflowv1.TimeUnit_TIME_UNIT_HOURS}}),
+		workflow.NewNode("start", &workflowv1.ProgrammaticTrigger{}),
+		workflow.NewNode("wait", &workflowv1.DelayNode{Duration: &workflowv1.Duration{Amount: 1, Unit: workflowv1.TimeUnit_TIME_UNIT_HOURS}}),
 	))
 	var g errgroup.Group
 	g.SetLimit(16)

@@ -16,6 +16,7 @@ import (
 
 	sessionv1 "github.com/parleyhq/parley/gen/parley/session/v1"
 	workflowv1 "github.com/parleyhq/parley/gen/parley/workflow/v1"
+	"github.com/parleyhq/parley/server/internal/workflow"
 )
 
 // parallel calls fn(i) for i in [0, n) on workers goroutines and returns
@@ -108,32 +109,6 @@ func (e *env) trigger(ctx context.Context, workflowID, sessionID string, vars ma
 	return out.RunID, nil
 }
 
-// node is a graph node with an id and its config.
-func node(id string, cfg any) *workflowv1.Node {
-	n := &workflowv1.Node{Id: id}
-	switch c := cfg.(type) {
-	case *workflowv1.ProgrammaticTrigger:
-		n.Config = &workflowv1.Node_Programmatic{Programmatic: c}
-	case *workflowv1.SendMessageAction:
-		n.Config = &workflowv1.Node_SendMessage{SendMessage: c}
-	case *workflowv1.DelayNode:
-		n.Config = &workflowv1.Node_Delay{Delay: c}
-	case *workflowv1.EndNode:
-		n.Config = &workflowv1.Node_End{End: c}
-	case *workflowv1.CustomDataUpdatedTrigger:
-		n.Config = &workflowv1.Node_CustomDataUpdated{CustomDataUpdated: c}
-	case *workflowv1.LabelAddedTrigger:
-		n.Config = &workflowv1.Node_LabelAdded{LabelAdded: c}
-	case *workflowv1.MessageReceivedTrigger:
-		n.Config = &workflowv1.Node_MessageReceived{MessageReceived: c}
-	case *workflowv1.SetDataAction:
-		n.Config = &workflowv1.Node_SetData{SetData: c}
-	default:
-		panic(fmt.Sprintf("bench: no node for %T", cfg))
-	}
-	return n
-}
-
 // chain wires nodes in order through their default ports.
 func chain(nodes ...*workflowv1.Node) *workflowv1.Graph {
 	g := &workflowv1.Graph{Nodes: nodes}
@@ -154,8 +129,8 @@ func greetingFor(name, order string) string {
 // messageWorkflow is trigger -> send message -> end.
 func messageWorkflow() *workflowv1.Graph {
 	return chain(
-		node("start", &workflowv1.ProgrammaticTrigger{}),
-		node("greet", &workflowv1.SendMessageAction{Text: greeting}),
-		node("end", &workflowv1.EndNode{}),
+		workflow.NewNode("start", &workflowv1.ProgrammaticTrigger{}),
+		workflow.NewNode("greet", &workflowv1.SendMessageAction{Text: greeting}),
+		workflow.NewNode("end", &workflowv1.EndNode{}),
 	)
 }

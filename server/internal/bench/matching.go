@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	workflowv1 "github.com/parleyhq/parley/gen/parley/workflow/v1"
+	"github.com/parleyhq/parley/server/internal/workflow"
 )
 
 // matchingConcurrency is the client count of the matching scenario.
@@ -33,10 +34,10 @@ func runMatching(ctx context.Context, e *env, r *Result) error {
 		label := "workflows=" + strconv.Itoa(w)
 		for rep := range e.opts.Repeat {
 			wf, err := e.publish(ctx, fmt.Sprintf("bench: matching %d #%d", w, rep), chain(
-				node("start", &workflowv1.ProgrammaticTrigger{}),
-				node("note", &workflowv1.SetDataAction{Key: "bench_order", Value: "{{ order }}", Scope: workflowv1.DataScope_DATA_SCOPE_SESSION}),
-				node("greet", &workflowv1.SendMessageAction{Text: greeting}),
-				node("end", &workflowv1.EndNode{}),
+				workflow.NewNode("start", &workflowv1.ProgrammaticTrigger{}),
+				workflow.NewNode("note", &workflowv1.SetDataAction{Key: "bench_order", Value: "{{ order }}", Scope: workflowv1.DataScope_DATA_SCOPE_SESSION}),
+				workflow.NewNode("greet", &workflowv1.SendMessageAction{Text: greeting}),
+				workflow.NewNode("end", &workflowv1.EndNode{}),
 			))
 			if err != nil {
 				return err
@@ -64,7 +65,7 @@ func runMatching(ctx context.Context, e *env, r *Result) error {
 		drop := r.add("throughput_drop", "%", 100*(1-last/first))
 		drop.Target = "<= 10 %"
 	}
-	r.note("%d clients; the other workflows start on custom data updated (other keys), label added, message received (keywords) and from code, in rotation; each measured run sets custom data, so its event is matched against all of them; each count is measured in the steady state (see settle)", c)
+	r.note("%d clients; the other workflows start on custom data updated (other keys), label added, message received (keywords) and from code, in rotation; each measured run sets custom data, so its event is matched against all of them; each count is measured after an unmeasured round of triggers and ANALYZE", c)
 	return nil
 }
 
@@ -82,17 +83,17 @@ func (e *env) addDistractors(ctx context.Context, ids *[]string, n int) error {
 		var trigger *workflowv1.Node
 		switch i % 4 {
 		case 0:
-			trigger = node("start", &workflowv1.CustomDataUpdatedTrigger{Key: fmt.Sprintf("other_key_%d", i)})
+			trigger = workflow.NewNode("start", &workflowv1.CustomDataUpdatedTrigger{Key: fmt.Sprintf("other_key_%d", i)})
 		case 1:
-			trigger = node("start", &workflowv1.LabelAddedTrigger{Labels: []string{fmt.Sprintf("label-%d", i)}})
+			trigger = workflow.NewNode("start", &workflowv1.LabelAddedTrigger{Labels: []string{fmt.Sprintf("label-%d", i)}})
 		case 2:
-			trigger = node("start", &workflowv1.MessageReceivedTrigger{Match: &workflowv1.TextMatch{
+			trigger = workflow.NewNode("start", &workflowv1.MessageReceivedTrigger{Match: &workflowv1.TextMatch{
 				Operator: workflowv1.Operator_OPERATOR_CONTAINS, Value: fmt.Sprintf("keyword%d", i)}})
 		default:
-			trigger = node("start", &workflowv1.ProgrammaticTrigger{})
+			trigger = workflow.NewNode("start", &workflowv1.ProgrammaticTrigger{})
 		}
 		id, err := e.publish(ctx, fmt.Sprintf("bench: other workflow %d", i), chain(trigger,
-			node("say", &workflowv1.SendMessageAction{Text: "This should never be sent."}), node("end", &workflowv1.EndNode{})))
+			workflow.NewNode("say", &workflowv1.SendMessageAction{Text: "This should never be sent."}), workflow.NewNode("end", &workflowv1.EndNode{})))
 		made[k] = id
 		return err
 	})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	workflowv1 "github.com/parleyhq/parley/gen/parley/workflow/v1"
+	"github.com/parleyhq/parley/server/internal/workflow"
 )
 
 // runsPerTimerSession is how many delays wait on one session, under the
@@ -22,10 +23,10 @@ func runTimers(ctx context.Context, e *env, r *Result) error {
 	for j := range slots {
 		var err error
 		workflows[j], err = e.publish(ctx, fmt.Sprintf("bench: timer +%ds", int(lead)+j), chain(
-			node("start", &workflowv1.ProgrammaticTrigger{}),
-			node("wait", &workflowv1.DelayNode{Duration: &workflowv1.Duration{Amount: lead + int32(j), Unit: workflowv1.TimeUnit_TIME_UNIT_SECONDS}}),
-			node("greet", &workflowv1.SendMessageAction{Text: greeting}),
-			node("end", &workflowv1.EndNode{}),
+			workflow.NewNode("start", &workflowv1.ProgrammaticTrigger{}),
+			workflow.NewNode("wait", &workflowv1.DelayNode{Duration: &workflowv1.Duration{Amount: lead + int32(j), Unit: workflowv1.TimeUnit_TIME_UNIT_SECONDS}}),
+			workflow.NewNode("greet", &workflowv1.SendMessageAction{Text: greeting}),
+			workflow.NewNode("end", &workflowv1.EndNode{}),
 		))
 		if err != nil {
 			return err

@@ -76,6 +76,31 @@ func NodeKind(n *workflowv1.Node) protoreflect.Name {
 	return fd.Name()
 }
 
+// NodeConfigFields lists the fields of Node's config oneof, in proto order:
+// one per node kind.
+func NodeConfigFields() []protoreflect.FieldDescriptor {
+	fields := (&workflowv1.Node{}).ProtoReflect().Descriptor().Oneofs().ByName("config").Fields()
+	out := make([]protoreflect.FieldDescriptor, fields.Len())
+	for i := range out {
+		out[i] = fields.Get(i)
+	}
+	return out
+}
+
+// NewNode returns a node with id whose config is cfg, placed in the oneof
+// field of cfg's type.
+func NewNode(id string, cfg proto.Message) *workflowv1.Node {
+	n := &workflowv1.Node{Id: id}
+	want := cfg.ProtoReflect().Descriptor().FullName()
+	for _, fd := range NodeConfigFields() {
+		if fd.Message().FullName() == want {
+			n.ProtoReflect().Set(fd, protoreflect.ValueOfMessage(cfg.ProtoReflect()))
+			return n
+		}
+	}
+	panic(fmt.Sprintf("%s is not a node config", want))
+}
+
 // TriggerKindOf returns the kind of a node when it is a trigger.
 func TriggerKindOf(n *workflowv1.Node) (workflowv1.TriggerKind, bool) {
 	k, ok := triggerKinds[NodeKind(n)]

@@ -21,12 +21,12 @@ func fuzzSeedGraphs() []*workflowv1.Graph {
 	seeds := []*workflowv1.Graph{
 		workflowtest.AllStepsGraph(),
 		workflowtest.ChainGraph(workflowtest.ValidNode("t", "message_received"), workflowtest.MessageNode("m")),
-		workflowtest.GraphAroundTrigger(workflowtest.NewNode("t", &workflowv1.ProgrammaticTrigger{}), workflowtest.ValidNode("w", "wait_for_event")),
+		workflowtest.GraphAroundTrigger(workflow.NewNode("t", &workflowv1.ProgrammaticTrigger{}), workflowtest.ValidNode("w", "wait_for_event")),
 		workflowtest.GraphAroundTrigger(workflowtest.ValidNode("t", "label_added"), workflowtest.ValidNode("x", "add_label")),
 		{ // cycle, dangling edges, duplicate ids, empty configs
 			Nodes: []*workflowv1.Node{
-				workflowtest.TriggerNode(), workflowtest.MessageNode("a"), workflowtest.MessageNode("a"), workflowtest.NewNode("d", &workflowv1.DecisionNode{}),
-				workflowtest.NewNode("b", &workflowv1.ButtonPickerAction{}), {Id: "x"},
+				workflowtest.TriggerNode(), workflowtest.MessageNode("a"), workflowtest.MessageNode("a"), workflow.NewNode("d", &workflowv1.DecisionNode{}),
+				workflow.NewNode("b", &workflowv1.ButtonPickerAction{}), {Id: "x"},
 			},
 			Edges: []*workflowv1.Edge{
 				workflowtest.NewEdge("t", "", "a"), workflowtest.NewEdge("a", "", "d"), workflowtest.NewEdge("d", "true", "a"), workflowtest.NewEdge("d", "false", "ghost"),
@@ -34,7 +34,7 @@ func fuzzSeedGraphs() []*workflowv1.Graph {
 			},
 		},
 	}
-	for _, fd := range workflowtest.NodeConfigFields() {
+	for _, fd := range workflow.NodeConfigFields() {
 		if _, isStep := workflowtest.ValidSteps[fd.Name()]; isStep {
 			seeds = append(seeds, workflowtest.GraphAround(workflowtest.ValidNode("s", fd.Name())))
 		}
@@ -79,7 +79,7 @@ func FuzzValidate(f *testing.F) {
 // fuzzSeedRecipes are graphFromRecipe inputs: a valid one, and a loop.
 func fuzzSeedRecipes() [][]byte {
 	kind := map[protoreflect.Name]byte{}
-	for i, fd := range workflowtest.NodeConfigFields() {
+	for i, fd := range workflow.NodeConfigFields() {
 		kind[fd.Name()] = byte(i)
 	}
 	return [][]byte{
@@ -95,7 +95,7 @@ func fuzzSeedRecipes() [][]byte {
 // are edges of three bytes: from, port (among the node's ports plus a bogus
 // one) and to.
 func graphFromRecipe(data []byte) *workflowv1.Graph {
-	fields := workflowtest.NodeConfigFields()
+	fields := workflow.NodeConfigFields()
 	next := func() int {
 		if len(data) == 0 {
 			return 0

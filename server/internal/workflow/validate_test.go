@@ -20,7 +20,7 @@ var aiOn = workflow.ValidateOptions{AIConfigured: true}
 // TestEveryKindCovered fails when the proto gains a node kind that the
 // valid-config catalogs (and so the valid-graph tests) do not cover.
 func TestEveryKindCovered(t *testing.T) {
-	for _, fd := range workflowtest.NodeConfigFields() {
+	for _, fd := range workflow.NodeConfigFields() {
 		_, trig := workflowtest.ValidTriggers[fd.Name()]
 		_, step := workflowtest.ValidSteps[fd.Name()]
 		if trig == step {
@@ -30,8 +30,8 @@ func TestEveryKindCovered(t *testing.T) {
 			t.Errorf("node kind %q: trigger in graph.go is %v but in the test catalog %v", fd.Name(), isTrigger, trig)
 		}
 	}
-	if n := len(workflowtest.ValidTriggers) + len(workflowtest.ValidSteps); n != len(workflowtest.NodeConfigFields()) {
-		t.Errorf("catalogs hold %d kinds, the proto %d: remove stale entries", n, len(workflowtest.NodeConfigFields()))
+	if n := len(workflowtest.ValidTriggers) + len(workflowtest.ValidSteps); n != len(workflow.NodeConfigFields()) {
+		t.Errorf("catalogs hold %d kinds, the proto %d: remove stale entries", n, len(workflow.NodeConfigFields()))
 	}
 }
 
@@ -51,7 +51,7 @@ func TestValidateValidGraphs(t *testing.T) {
 			t.Errorf("want no problems, got:%s", workflowtest.DescribeProblems(ps))
 		}
 	})
-	for _, fd := range workflowtest.NodeConfigFields() {
+	for _, fd := range workflow.NodeConfigFields() {
 		kind := fd.Name()
 		if _, ok := workflowtest.ValidTriggers[kind]; !ok {
 			continue
@@ -81,7 +81,7 @@ func TestLoopPairs(t *testing.T) {
 			t.Run(string(trig)+"→"+string(action), func(t *testing.T) {
 				var tn *workflowv1.Node
 				if trig == "custom_data_updated" {
-					tn = workflowtest.NewNode("t", &workflowv1.CustomDataUpdatedTrigger{}) // every key
+					tn = workflow.NewNode("t", &workflowv1.CustomDataUpdatedTrigger{}) // every key
 				} else {
 					tn = workflowtest.ValidNode("t", trig)
 				}
@@ -95,7 +95,7 @@ func TestLoopPairs(t *testing.T) {
 }
 
 func TestValidateProgrammaticWaitIsWarningOnly(t *testing.T) {
-	ps := workflow.Validate(workflowtest.GraphAroundTrigger(workflowtest.NewNode("t", &workflowv1.ProgrammaticTrigger{}), workflowtest.ValidNode("w", "wait_for_event")), workflow.ValidateOptions{})
+	ps := workflow.Validate(workflowtest.GraphAroundTrigger(workflow.NewNode("t", &workflowv1.ProgrammaticTrigger{}), workflowtest.ValidNode("w", "wait_for_event")), workflow.ValidateOptions{})
 	if len(ps) != 1 || ps[0].GetSeverity() != workflowv1.Severity_SEVERITY_WARNING {
 		t.Fatalf("want one warning, got:%s", workflowtest.DescribeProblems(ps))
 	}
@@ -112,12 +112,12 @@ func TestValidateProgrammaticWaitIsWarningOnly(t *testing.T) {
 func TestValidateReportsAllAtOnce(t *testing.T) {
 	g := &workflowv1.Graph{
 		Nodes: []*workflowv1.Node{
-			workflowtest.NewNode("t", &workflowv1.LabelAddedTrigger{}),
-			workflowtest.NewNode("m", &workflowv1.SendMessageAction{Text: "Hi {{ name"}),                          // config.template
-			workflowtest.NewNode("f", &workflowv1.FetchApiNode{Method: 2, Url: "ftp://x"}),                        // config.url
-			workflowtest.NewNode("l", &workflowv1.AddLabelAction{Labels: []string{"x"}}),                          // loop.trigger_action
-			workflowtest.NewNode("d", &workflowv1.DelayNode{}),                                                    // config.duration
-			workflowtest.NewNode("o", &workflowv1.SendMessageAction{Text: "unreachable"}), workflowtest.EndNode(), // node.unreachable
+			workflow.NewNode("t", &workflowv1.LabelAddedTrigger{}),
+			workflow.NewNode("m", &workflowv1.SendMessageAction{Text: "Hi {{ name"}),                          // config.template
+			workflow.NewNode("f", &workflowv1.FetchApiNode{Method: 2, Url: "ftp://x"}),                        // config.url
+			workflow.NewNode("l", &workflowv1.AddLabelAction{Labels: []string{"x"}}),                          // loop.trigger_action
+			workflow.NewNode("d", &workflowv1.DelayNode{}),                                                    // config.duration
+			workflow.NewNode("o", &workflowv1.SendMessageAction{Text: "unreachable"}), workflowtest.EndNode(), // node.unreachable
 		},
 		Edges: []*workflowv1.Edge{
 			workflowtest.NewEdge("t", "", "m"), workflowtest.NewEdge("m", "", "f"), workflowtest.NewEdge("f", "", "l"), workflowtest.NewEdge("l", "", "d"), workflowtest.NewEdge("d", "", "end"), workflowtest.NewEdge("o", "", "end"),
@@ -139,7 +139,7 @@ func TestValidateReportsAllAtOnce(t *testing.T) {
 func TestValidateOrderAndDeterminism(t *testing.T) {
 	g := &workflowv1.Graph{
 		Nodes: []*workflowv1.Node{
-			workflowtest.MessageNode("a"), workflowtest.NewNode("b", &workflowv1.DecisionNode{}), workflowtest.TriggerNode(), workflowtest.NewNode("c", &workflowv1.SendMessageAction{}),
+			workflowtest.MessageNode("a"), workflow.NewNode("b", &workflowv1.DecisionNode{}), workflowtest.TriggerNode(), workflow.NewNode("c", &workflowv1.SendMessageAction{}),
 		},
 		Edges: []*workflowv1.Edge{workflowtest.NewEdge("x", "", "y"), workflowtest.NewEdge("t", "", "b"), workflowtest.NewEdge("b", "true", "c"), workflowtest.NewEdge("c", "", "nowhere")},
 	}
@@ -226,7 +226,7 @@ func TestOutputPorts(t *testing.T) {
 		{workflowtest.ValidNode("x", "send_webhook"), "next!,error"},
 		{workflowtest.ValidNode("x", "custom_skill"), "next!,error"},
 		{workflowtest.ValidNode("x", "button_picker"), "next!,button:yes,button:no"},
-		{workflowtest.NewNode("x", &workflowv1.ButtonPickerAction{Buttons: []*sessionv1.Button{{Value: "a"}, {Value: ""}, {Value: "a"}}}), "next!,button:a"},
+		{workflow.NewNode("x", &workflowv1.ButtonPickerAction{Buttons: []*sessionv1.Button{{Value: "a"}, {Value: ""}, {Value: "a"}}}), "next!,button:a"},
 		{workflowtest.ValidNode("x", "delay"), "next!"},
 		{workflowtest.ValidNode("x", "end"), ""},
 		{workflowtest.ValidNode("x", "stop_workflow"), ""},
@@ -333,12 +333,12 @@ func TestValidName(t *testing.T) {
 // config (possible from Go code) and then an empty config: workflow.Validate must
 // report, not panic.
 func TestValidateEmptyConfigs(t *testing.T) {
-	for _, fd := range workflowtest.NodeConfigFields() {
+	for _, fd := range workflow.NodeConfigFields() {
 		valid := workflowtest.ValidNode("x", fd.Name())
 		wrapper := reflect.New(reflect.TypeOf(valid.GetConfig()).Elem()).Interface()
 		nilConfig := &workflowv1.Node{Id: "x"}
 		reflect.ValueOf(nilConfig).Elem().FieldByName("Config").Set(reflect.ValueOf(wrapper))
-		empty := workflowtest.NewNode("x", valid.ProtoReflect().Get(fd).Message().Type().New().Interface())
+		empty := workflow.NewNode("x", valid.ProtoReflect().Get(fd).Message().Type().New().Interface())
 		for _, n := range []*workflowv1.Node{nilConfig, empty} {
 			for _, g := range []*workflowv1.Graph{workflowtest.GraphAround(n), workflowtest.GraphAroundTrigger(n, workflowtest.MessageNode("m"))} {
 				for _, p := range workflow.Validate(g, workflow.ValidateOptions{}) {

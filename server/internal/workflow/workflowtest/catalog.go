@@ -141,37 +141,12 @@ var ValidSteps = map[protoreflect.Name]func() proto.Message{
 	},
 }
 
-// NodeConfigFields lists the fields of Node's config oneof, in proto order:
-// one per node kind.
-func NodeConfigFields() []protoreflect.FieldDescriptor {
-	fields := (&workflowv1.Node{}).ProtoReflect().Descriptor().Oneofs().ByName("config").Fields()
-	out := make([]protoreflect.FieldDescriptor, fields.Len())
-	for i := range out {
-		out[i] = fields.Get(i)
-	}
-	return out
-}
-
-// NewNode returns a node with id whose config is cfg, placed in the oneof
-// field of cfg's type.
-func NewNode(id string, cfg proto.Message) *workflowv1.Node {
-	n := &workflowv1.Node{Id: id}
-	want := cfg.ProtoReflect().Descriptor().FullName()
-	for _, fd := range NodeConfigFields() {
-		if fd.Message().FullName() == want {
-			n.ProtoReflect().Set(fd, protoreflect.ValueOfMessage(cfg.ProtoReflect()))
-			return n
-		}
-	}
-	panic(fmt.Sprintf("%s is not a node config", want))
-}
-
 // ValidNode returns a node of kind with its valid config.
 func ValidNode(id string, kind protoreflect.Name) *workflowv1.Node {
 	if f, ok := ValidTriggers[kind]; ok {
-		return NewNode(id, f())
+		return workflow.NewNode(id, f())
 	}
-	return NewNode(id, ValidSteps[kind]())
+	return workflow.NewNode(id, ValidSteps[kind]())
 }
 
 // NewEdge returns an edge from the port of one node to another.
@@ -181,10 +156,12 @@ func NewEdge(from, port, to string) *workflowv1.Edge {
 
 // TriggerNode is a new-conversation trigger with id "t"; EndNode is an End
 // with id "end"; MessageNode sends "Hi".
-func TriggerNode() *workflowv1.Node { return NewNode("t", &workflowv1.NewConversationTrigger{}) }
-func EndNode() *workflowv1.Node     { return NewNode("end", &workflowv1.EndNode{}) }
+func TriggerNode() *workflowv1.Node {
+	return workflow.NewNode("t", &workflowv1.NewConversationTrigger{})
+}
+func EndNode() *workflowv1.Node { return workflow.NewNode("end", &workflowv1.EndNode{}) }
 func MessageNode(id string) *workflowv1.Node {
-	return NewNode(id, &workflowv1.SendMessageAction{Text: "Hi"})
+	return workflow.NewNode(id, &workflowv1.SendMessageAction{Text: "Hi"})
 }
 
 // GraphAround returns trigger -> step -> End, with every other required port of
@@ -243,7 +220,7 @@ func RequiredPortNames(n *workflowv1.Node) []string {
 func AllStepsGraph() *workflowv1.Graph {
 	nodes := []*workflowv1.Node{TriggerNode()}
 	var last *workflowv1.Node
-	for _, fd := range NodeConfigFields() {
+	for _, fd := range workflow.NodeConfigFields() {
 		kind := fd.Name()
 		if _, isTrigger := ValidTriggers[kind]; isTrigger || kind == "end" {
 			continue
@@ -264,7 +241,7 @@ func AllStepsGraph() *workflowv1.Graph {
 // every node must survive storage unchanged.
 func EveryKindGraph() *workflowv1.Graph {
 	g := AllStepsGraph()
-	for _, fd := range NodeConfigFields() {
+	for _, fd := range workflow.NodeConfigFields() {
 		if _, ok := ValidTriggers[fd.Name()]; ok && fd.Name() != workflow.NodeKind(g.GetNodes()[0]) {
 			g.Nodes = append(g.Nodes, ValidNode("trigger_"+string(fd.Name()), fd.Name()))
 		}
