@@ -186,19 +186,20 @@ func (q *Queries) CountVisitorMessages(ctx context.Context, db DBTX, arg CountVi
 	return count, err
 }
 
-const createRun = `-- name: CreateRun :one
+const createRun = `-- name: CreateRun :exec
 WITH counted AS (
     INSERT INTO workflow_execution_deltas (workspace_id, workflow_id, version)
     SELECT $1::uuid, $3::uuid, $4::integer
     WHERE $6::text <> 'test'
 )
-INSERT INTO runs (workspace_id, id, workflow_id, version, session_id, mode, trigger, trigger_data,
-                  variables, graph, current_node_id, depth, cause_run_id, fast_forward,
-                  idempotency_key, request_hash, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
-        $9, $10, $11, $12, $13, $14,
-        $15, $16, clock_timestamp())
-RETURNING workspace_id, id, workflow_id, version, session_id, mode, status, trigger, trigger_data, variables, graph, current_node_id, step_count, epoch, wait, wake_at, call_attempt, error, depth, cause_run_id, fast_forward, stop_until, idempotency_key, request_hash, created_at, started_at, finished_at, updated_at
+INSERT INTO runs (workspace_id, id, workflow_id, version, session_id, mode, status, trigger, trigger_data,
+                  variables, graph, current_node_id, step_count, epoch, wait, wake_at, call_attempt, error,
+                  depth, cause_run_id, fast_forward, stop_until, idempotency_key, request_hash,
+                  created_at, started_at, finished_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+        $10, $11, $12, $13, $14, $15, $16, $17, $18,
+        $19, $20, $21, $22, $23, $24,
+        $25, $26, $27, $28)
 `
 
 type CreateRunParams struct {
@@ -208,73 +209,69 @@ type CreateRunParams struct {
 	Version        int32
 	SessionID      uuid.UUID
 	Mode           string
+	Status         string
 	Trigger        string
 	TriggerData    []byte
 	Variables      []byte
 	Graph          []byte
 	CurrentNodeID  string
+	StepCount      int32
+	Epoch          int64
+	Wait           []byte
+	WakeAt         *time.Time
+	CallAttempt    int32
+	Error          string
 	Depth          int32
 	CauseRunID     *uuid.UUID
 	FastForward    bool
+	StopUntil      *time.Time
 	IdempotencyKey *string
 	RequestHash    []byte
+	CreatedAt      time.Time
+	StartedAt      *time.Time
+	FinishedAt     *time.Time
+	UpdatedAt      time.Time
 }
 
-// created_at is the clock's time, not the transaction's: runs started in
-// one transaction (a cascade) list in the order they started. A run that is
-// not a test run records its execution too (FoldExecutionCounts adds it to
-// the counts), in the same statement.
-func (q *Queries) CreateRun(ctx context.Context, db DBTX, arg CreateRunParams) (Run, error) {
-	row := db.QueryRow(ctx, createRun,
+// Inserts a run in any state: a new one, or one that already ran steps in
+// the transaction that started it (the store then writes it once, in its
+// state at the end). created_at is the server clock's time when the run
+// started, not the transaction's: runs started in one transaction (a
+// cascade) list in the order they started. A run that is not a test run
+// records its execution too (FoldExecutionCounts adds it to the counts), in
+// the same statement.
+func (q *Queries) CreateRun(ctx context.Context, db DBTX, arg CreateRunParams) error {
+	_, err := db.Exec(ctx, createRun,
 		arg.WorkspaceID,
 		arg.ID,
 		arg.WorkflowID,
 		arg.Version,
 		arg.SessionID,
 		arg.Mode,
+		arg.Status,
 		arg.Trigger,
 		arg.TriggerData,
 		arg.Variables,
 		arg.Graph,
 		arg.CurrentNodeID,
+		arg.StepCount,
+		arg.Epoch,
+		arg.Wait,
+		arg.WakeAt,
+		arg.CallAttempt,
+		arg.Error,
 		arg.Depth,
 		arg.CauseRunID,
 		arg.FastForward,
+		arg.StopUntil,
 		arg.IdempotencyKey,
 		arg.RequestHash,
+		arg.CreatedAt,
+		arg.StartedAt,
+		arg.FinishedAt,
+		arg.UpdatedAt,
 	)
-	var i Run
-	err := row.Scan(
-		&i.WorkspaceID,
-		&i.ID,
-		&i.WorkflowID,
-		&i.Version,
-		&i.SessionID,
-		&i.Mode,
-		&i.Status,
-		&i.Trigger,
-		&i.TriggerData,
-		&i.Variables,
-		&i.Graph,
-		&i.CurrentNodeID,
-		&i.StepCount,
-		&i.Epoch,
-		&i.Wait,
-		&i.WakeAt,
-		&i.CallAttempt,
-		&i.Error,
-		&i.Depth,
-		&i.CauseRunID,
-		&i.FastForward,
-		&i.StopUntil,
-		&i.IdempotencyKey,
-		&i.RequestHash,
-		&i.CreatedAt,
-		&i.StartedAt,
-		&i.FinishedAt,
-		&i.UpdatedAt,
-	)
-	return i, err
+	return err
 }
 
 const foldExecutionCounts = `-- name: FoldExecutionCounts :execrows
@@ -706,7 +703,7 @@ func (q *Queries) SetAssignmentCursor(ctx context.Context, db DBTX, arg SetAssig
 	return err
 }
 
-const updateRun = `-- name: UpdateRun :one
+const updateRun = `-- name: UpdateRun :exec
 UPDATE runs SET
     status          = $1,
     variables       = $2,
@@ -720,9 +717,8 @@ UPDATE runs SET
     stop_until      = $10,
     started_at      = $11,
     finished_at     = $12,
-    updated_at      = now()
-WHERE workspace_id = $13 AND id = $14
-RETURNING workspace_id, id, workflow_id, version, session_id, mode, status, trigger, trigger_data, variables, graph, current_node_id, step_count, epoch, wait, wake_at, call_attempt, error, depth, cause_run_id, fast_forward, stop_until, idempotency_key, request_hash, created_at, started_at, finished_at, updated_at
+    updated_at      = $13
+WHERE workspace_id = $14 AND id = $15
 `
 
 type UpdateRunParams struct {
@@ -738,13 +734,14 @@ type UpdateRunParams struct {
 	StopUntil     *time.Time
 	StartedAt     *time.Time
 	FinishedAt    *time.Time
+	UpdatedAt     time.Time
 	WorkspaceID   uuid.UUID
 	ID            uuid.UUID
 }
 
 // Writes a run's execution state.
-func (q *Queries) UpdateRun(ctx context.Context, db DBTX, arg UpdateRunParams) (Run, error) {
-	row := db.QueryRow(ctx, updateRun,
+func (q *Queries) UpdateRun(ctx context.Context, db DBTX, arg UpdateRunParams) error {
+	_, err := db.Exec(ctx, updateRun,
 		arg.Status,
 		arg.Variables,
 		arg.CurrentNodeID,
@@ -757,41 +754,11 @@ func (q *Queries) UpdateRun(ctx context.Context, db DBTX, arg UpdateRunParams) (
 		arg.StopUntil,
 		arg.StartedAt,
 		arg.FinishedAt,
+		arg.UpdatedAt,
 		arg.WorkspaceID,
 		arg.ID,
 	)
-	var i Run
-	err := row.Scan(
-		&i.WorkspaceID,
-		&i.ID,
-		&i.WorkflowID,
-		&i.Version,
-		&i.SessionID,
-		&i.Mode,
-		&i.Status,
-		&i.Trigger,
-		&i.TriggerData,
-		&i.Variables,
-		&i.Graph,
-		&i.CurrentNodeID,
-		&i.StepCount,
-		&i.Epoch,
-		&i.Wait,
-		&i.WakeAt,
-		&i.CallAttempt,
-		&i.Error,
-		&i.Depth,
-		&i.CauseRunID,
-		&i.FastForward,
-		&i.StopUntil,
-		&i.IdempotencyKey,
-		&i.RequestHash,
-		&i.CreatedAt,
-		&i.StartedAt,
-		&i.FinishedAt,
-		&i.UpdatedAt,
-	)
-	return i, err
+	return err
 }
 
 const upsertRunSteps = `-- name: UpsertRunSteps :exec

@@ -7,6 +7,7 @@ package db
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -42,10 +43,9 @@ func (q *Queries) GetSessionEvent(ctx context.Context, db DBTX, arg GetSessionEv
 	return i, err
 }
 
-const insertSessionEvent = `-- name: InsertSessionEvent :one
-INSERT INTO session_events (workspace_id, session_id, sequence, kind, actor, operator_id, cause_run_id, reply_to, payload)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-RETURNING workspace_id, session_id, sequence, id, xid, kind, actor, operator_id, cause_run_id, reply_to, payload, created_at
+const insertSessionEvent = `-- name: InsertSessionEvent :exec
+INSERT INTO session_events (workspace_id, session_id, sequence, kind, actor, operator_id, cause_run_id, reply_to, payload, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 `
 
 type InsertSessionEventParams struct {
@@ -58,10 +58,11 @@ type InsertSessionEventParams struct {
 	CauseRunID  *uuid.UUID
 	ReplyTo     *int64
 	Payload     []byte
+	CreatedAt   time.Time
 }
 
-func (q *Queries) InsertSessionEvent(ctx context.Context, db DBTX, arg InsertSessionEventParams) (SessionEvent, error) {
-	row := db.QueryRow(ctx, insertSessionEvent,
+func (q *Queries) InsertSessionEvent(ctx context.Context, db DBTX, arg InsertSessionEventParams) error {
+	_, err := db.Exec(ctx, insertSessionEvent,
 		arg.WorkspaceID,
 		arg.SessionID,
 		arg.Sequence,
@@ -71,23 +72,9 @@ func (q *Queries) InsertSessionEvent(ctx context.Context, db DBTX, arg InsertSes
 		arg.CauseRunID,
 		arg.ReplyTo,
 		arg.Payload,
+		arg.CreatedAt,
 	)
-	var i SessionEvent
-	err := row.Scan(
-		&i.WorkspaceID,
-		&i.SessionID,
-		&i.Sequence,
-		&i.ID,
-		&i.Xid,
-		&i.Kind,
-		&i.Actor,
-		&i.OperatorID,
-		&i.CauseRunID,
-		&i.ReplyTo,
-		&i.Payload,
-		&i.CreatedAt,
-	)
-	return i, err
+	return err
 }
 
 const listSessionEvents = `-- name: ListSessionEvents :many

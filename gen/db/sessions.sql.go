@@ -356,7 +356,7 @@ func (q *Queries) SessionHeads(ctx context.Context, db DBTX, arg SessionHeadsPar
 	return items, nil
 }
 
-const updateSession = `-- name: UpdateSession :one
+const updateSession = `-- name: UpdateSession :exec
 UPDATE sessions SET
     status               = $1,
     starred              = $2,
@@ -375,9 +375,8 @@ UPDATE sessions SET
     last_sequence        = $15,
     message_count        = $16,
     last_message_at      = $17,
-    updated_at           = now()
-WHERE workspace_id = $18 AND id = $19
-RETURNING workspace_id, id, channel, status, starred, assignee_operator_id, assignee_persona_id, labels, segments, data, visitor_name, visitor_email, visitor_phone, lead_stage, lead_amount_minor, lead_created_at, agent, last_sequence, message_count, token_hash, created_at, updated_at, last_message_at
+    updated_at           = $18
+WHERE workspace_id = $19 AND id = $20
 `
 
 type UpdateSessionParams struct {
@@ -398,13 +397,14 @@ type UpdateSessionParams struct {
 	LastSequence       int64
 	MessageCount       int64
 	LastMessageAt      *time.Time
+	UpdatedAt          time.Time
 	WorkspaceID        uuid.UUID
 	ID                 uuid.UUID
 }
 
 // Writes a session's whole state after a change.
-func (q *Queries) UpdateSession(ctx context.Context, db DBTX, arg UpdateSessionParams) (Session, error) {
-	row := db.QueryRow(ctx, updateSession,
+func (q *Queries) UpdateSession(ctx context.Context, db DBTX, arg UpdateSessionParams) error {
+	_, err := db.Exec(ctx, updateSession,
 		arg.Status,
 		arg.Starred,
 		arg.AssigneeOperatorID,
@@ -422,34 +422,9 @@ func (q *Queries) UpdateSession(ctx context.Context, db DBTX, arg UpdateSessionP
 		arg.LastSequence,
 		arg.MessageCount,
 		arg.LastMessageAt,
+		arg.UpdatedAt,
 		arg.WorkspaceID,
 		arg.ID,
 	)
-	var i Session
-	err := row.Scan(
-		&i.WorkspaceID,
-		&i.ID,
-		&i.Channel,
-		&i.Status,
-		&i.Starred,
-		&i.AssigneeOperatorID,
-		&i.AssigneePersonaID,
-		&i.Labels,
-		&i.Segments,
-		&i.Data,
-		&i.VisitorName,
-		&i.VisitorEmail,
-		&i.VisitorPhone,
-		&i.LeadStage,
-		&i.LeadAmountMinor,
-		&i.LeadCreatedAt,
-		&i.Agent,
-		&i.LastSequence,
-		&i.MessageCount,
-		&i.TokenHash,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-		&i.LastMessageAt,
-	)
-	return i, err
+	return err
 }

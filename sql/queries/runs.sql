@@ -1,20 +1,24 @@
--- name: CreateRun :one
--- created_at is the clock's time, not the transaction's: runs started in
--- one transaction (a cascade) list in the order they started. A run that is
--- not a test run records its execution too (FoldExecutionCounts adds it to
--- the counts), in the same statement.
+-- name: CreateRun :exec
+-- Inserts a run in any state: a new one, or one that already ran steps in
+-- the transaction that started it (the store then writes it once, in its
+-- state at the end). created_at is the server clock's time when the run
+-- started, not the transaction's: runs started in one transaction (a
+-- cascade) list in the order they started. A run that is not a test run
+-- records its execution too (FoldExecutionCounts adds it to the counts), in
+-- the same statement.
 WITH counted AS (
     INSERT INTO workflow_execution_deltas (workspace_id, workflow_id, version)
     SELECT @workspace_id::uuid, @workflow_id::uuid, @version::integer
     WHERE @mode::text <> 'test'
 )
-INSERT INTO runs (workspace_id, id, workflow_id, version, session_id, mode, trigger, trigger_data,
-                  variables, graph, current_node_id, depth, cause_run_id, fast_forward,
-                  idempotency_key, request_hash, created_at)
-VALUES (@workspace_id, @id, @workflow_id, @version, @session_id, @mode, @trigger, @trigger_data,
-        @variables, @graph, @current_node_id, @depth, @cause_run_id, @fast_forward,
-        @idempotency_key, @request_hash, clock_timestamp())
-RETURNING *;
+INSERT INTO runs (workspace_id, id, workflow_id, version, session_id, mode, status, trigger, trigger_data,
+                  variables, graph, current_node_id, step_count, epoch, wait, wake_at, call_attempt, error,
+                  depth, cause_run_id, fast_forward, stop_until, idempotency_key, request_hash,
+                  created_at, started_at, finished_at, updated_at)
+VALUES (@workspace_id, @id, @workflow_id, @version, @session_id, @mode, @status, @trigger, @trigger_data,
+        @variables, @graph, @current_node_id, @step_count, @epoch, @wait, @wake_at, @call_attempt, @error,
+        @depth, @cause_run_id, @fast_forward, @stop_until, @idempotency_key, @request_hash,
+        @created_at, @started_at, @finished_at, @updated_at);
 
 -- name: GetRun :one
 SELECT * FROM runs WHERE workspace_id = @workspace_id AND id = @id;
@@ -26,7 +30,7 @@ SELECT * FROM runs WHERE workspace_id = @workspace_id AND id = @id FOR UPDATE;
 SELECT * FROM runs
 WHERE workspace_id = @workspace_id AND workflow_id = @workflow_id AND idempotency_key = @idempotency_key;
 
--- name: UpdateRun :one
+-- name: UpdateRun :exec
 -- Writes a run's execution state.
 UPDATE runs SET
     status          = @status,
@@ -41,9 +45,8 @@ UPDATE runs SET
     stop_until      = @stop_until,
     started_at      = @started_at,
     finished_at     = @finished_at,
-    updated_at      = now()
-WHERE workspace_id = @workspace_id AND id = @id
-RETURNING *;
+    updated_at      = @updated_at
+WHERE workspace_id = @workspace_id AND id = @id;
 
 -- name: ListRuns :many
 -- Newest first; the page continues after (after_created, after_id).

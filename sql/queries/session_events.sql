@@ -1,7 +1,6 @@
--- name: InsertSessionEvent :one
-INSERT INTO session_events (workspace_id, session_id, sequence, kind, actor, operator_id, cause_run_id, reply_to, payload)
-VALUES (@workspace_id, @session_id, @sequence, @kind, @actor, @operator_id, @cause_run_id, @reply_to, @payload)
-RETURNING *;
+-- name: InsertSessionEvent :exec
+INSERT INTO session_events (workspace_id, session_id, sequence, kind, actor, operator_id, cause_run_id, reply_to, payload, created_at)
+VALUES (@workspace_id, @session_id, @sequence, @kind, @actor, @operator_id, @cause_run_id, @reply_to, @payload, @created_at);
 
 -- name: GetSessionEvent :one
 SELECT * FROM session_events

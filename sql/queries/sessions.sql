@@ -26,7 +26,7 @@ SELECT last_sequence FROM sessions WHERE workspace_id = @workspace_id AND id = @
 SELECT s.id, s.last_sequence FROM sessions s
 WHERE (s.workspace_id, s.id) IN (SELECT unnest(@workspace_ids::uuid[]), unnest(@ids::uuid[]));
 
--- name: UpdateSession :one
+-- name: UpdateSession :exec
 -- Writes a session's whole state after a change.
 UPDATE sessions SET
     status               = @status,
@@ -46,9 +46,8 @@ UPDATE sessions SET
     last_sequence        = @last_sequence,
     message_count        = @message_count,
     last_message_at      = @last_message_at,
-    updated_at           = now()
-WHERE workspace_id = @workspace_id AND id = @id
-RETURNING *;
+    updated_at           = @updated_at
+WHERE workspace_id = @workspace_id AND id = @id;
 
 -- name: ListSessions :many
 -- Newest first; the page continues after (after_created, after_id).

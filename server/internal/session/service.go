@@ -146,7 +146,7 @@ func (s *Service) applyLocked(ctx context.Context, locked domain.Session, actor 
 		stored, err := s.store.AppendSessionEvent(ctx, domain.SessionEvent{
 			WorkspaceID: m.sess.WorkspaceID, SessionID: m.sess.ID, Sequence: m.sess.LastSequence,
 			Kind: payloadKind(p.ev), Actor: EnumName(actor.Kind), OperatorID: actor.OperatorID,
-			CauseRunID: actor.CauseRunID, ReplyTo: p.replyTo, Payload: payload,
+			CauseRunID: actor.CauseRunID, ReplyTo: p.replyTo, Payload: payload, CreatedAt: m.now,
 		})
 		if err != nil {
 			return domain.Session{}, nil, err

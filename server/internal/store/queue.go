@@ -80,22 +80,22 @@ func (q *Queue) Stop(ctx context.Context) error { return q.client.Stop(ctx) }
 // Enqueue inserts a job in the transaction in ctx, which must exist: a job
 // is only ever the consequence of a committed change.
 func (q *Queue) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
-	tx, ok := ctx.Value(txKey{}).(pgx.Tx)
+	tx, ok := ctx.Value(txKey{}).(txLike)
 	if !ok {
 		return fmt.Errorf("enqueue %s: not inside a transaction", args.Kind())
 	}
-	_, err := q.client.InsertTx(ctx, tx, args, opts)
+	_, err := q.client.InsertTx(ctx, pgx.Tx(tx), args, opts)
 	return err
 }
 
 // CompleteJob marks job completed in the transaction in ctx, so the job's
 // effects and its completion commit together.
 func CompleteJob[T river.JobArgs](ctx context.Context, job *river.Job[T]) error {
-	tx, ok := ctx.Value(txKey{}).(pgx.Tx)
+	tx, ok := ctx.Value(txKey{}).(txLike)
 	if !ok {
 		return fmt.Errorf("complete job %d: not inside a transaction", job.ID)
 	}
-	_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+	_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, pgx.Tx(tx), job)
 	return err
 }
 

@@ -15,26 +15,61 @@ import (
 )
 
 // CreateRun inserts a pending run and, unless it is a test run, records its
-// execution (shown in the counts once folded, FoldExecutionCounts).
+// execution (shown in the counts once folded, FoldExecutionCounts). The
+// run's fields other than those of a new run are ignored; it is created at
+// r.CreatedAt, or now. Inside a transaction the insert waits to go with the
+// next statement (Store.later), and a SaveRun of the run before then
+// writes its state into the insert instead: the row is written once.
 func (s *Store) CreateRun(ctx context.Context, r domain.Run) (domain.Run, error) {
+	created := r.CreatedAt
+	if created.IsZero() {
+		created = time.Now()
+	}
+	p, err := encodeRun(domain.Run{
+		WorkspaceID: r.WorkspaceID, ID: r.ID, WorkflowID: r.WorkflowID, Version: r.Version, SessionID: r.SessionID,
+		Mode: r.Mode, Status: domain.RunPending, Trigger: r.Trigger, TriggerData: r.TriggerData, Variables: r.Variables,
+		Graph: r.Graph, CurrentNodeID: r.CurrentNodeID, Depth: r.Depth, CauseRunID: r.CauseRunID,
+		FastForward: r.FastForward, IdempotencyKey: r.IdempotencyKey, RequestHash: r.RequestHash,
+		CreatedAt: created, UpdatedAt: created,
+	})
+	if err != nil {
+		return domain.Run{}, err
+	}
+	name := domain.PrefixRun.Format(r.ID)
+	if err := s.q.CreateRun(ctx, s.later(ctx, runKey(r.ID), func(err error) error { return interpretError(err, "run", name) }), p); err != nil {
+		return domain.Run{}, interpretError(err, "run", name)
+	}
+	return runFromRow(db.Run(p))
+}
+
+// runKey names a run's queued insert.
+func runKey(id uuid.UUID) string { return "run " + id.String() }
+
+// encodeRun is the row of a run, as the database keeps it.
+func encodeRun(r domain.Run) (db.CreateRunParams, error) {
 	trigger, err := json.Marshal(nonNilMap(r.TriggerData))
 	if err != nil {
-		return domain.Run{}, fmt.Errorf("encode trigger data: %w", err)
+		return db.CreateRunParams{}, fmt.Errorf("encode trigger data: %w", err)
 	}
 	vars, err := json.Marshal(nonNilMap(r.Variables))
 	if err != nil {
-		return domain.Run{}, fmt.Errorf("encode variables: %w", err)
+		return db.CreateRunParams{}, fmt.Errorf("encode variables: %w", err)
 	}
-	row, err := s.q.CreateRun(ctx, s.conn(ctx), db.CreateRunParams{
-		WorkspaceID: r.WorkspaceID, ID: r.ID, WorkflowID: r.WorkflowID, Version: r.Version,
-		SessionID: r.SessionID, Mode: r.Mode, Trigger: r.Trigger, TriggerData: trigger, Variables: vars,
-		Graph: nilIfEmpty(r.Graph), CurrentNodeID: r.CurrentNodeID, Depth: r.Depth, CauseRunID: r.CauseRunID,
-		FastForward: r.FastForward, IdempotencyKey: r.IdempotencyKey, RequestHash: r.RequestHash,
-	})
-	if err != nil {
-		return domain.Run{}, interpretError(err, "run", domain.PrefixRun.Format(r.ID))
+	var wait []byte
+	if r.Wait != nil {
+		if wait, err = json.Marshal(r.Wait); err != nil {
+			return db.CreateRunParams{}, fmt.Errorf("encode wait: %w", err)
+		}
 	}
-	return runFromRow(row)
+	return db.CreateRunParams{
+		WorkspaceID: r.WorkspaceID, ID: r.ID, WorkflowID: r.WorkflowID, Version: r.Version, SessionID: r.SessionID,
+		Mode: r.Mode, Status: r.Status, Trigger: r.Trigger, TriggerData: trigger, Variables: vars,
+		Graph: nilIfEmpty(r.Graph), CurrentNodeID: r.CurrentNodeID, StepCount: r.StepCount, Epoch: r.Epoch,
+		Wait: wait, WakeAt: stored(r.WakeAt), CallAttempt: r.CallAttempt, Error: r.Error, Depth: r.Depth,
+		CauseRunID: r.CauseRunID, FastForward: r.FastForward, StopUntil: stored(r.StopUntil),
+		IdempotencyKey: r.IdempotencyKey, RequestHash: r.RequestHash, CreatedAt: r.CreatedAt.Truncate(time.Microsecond),
+		StartedAt: stored(r.StartedAt), FinishedAt: stored(r.FinishedAt), UpdatedAt: r.UpdatedAt.Truncate(time.Microsecond),
+	}, nil
 }
 
 // Run returns a run of the workspace; KindNotFound if none.
@@ -67,27 +102,31 @@ func (s *Store) RunByIdempotencyKey(ctx context.Context, workspaceID, workflowID
 	return runFromRow(row)
 }
 
-// SaveRun writes a run's execution state (locked by RunForUpdate).
+// SaveRun writes a run's execution state (locked by RunForUpdate), updated
+// now, and returns it as read back. Inside a transaction the write waits to
+// go with the next statement (Store.later).
 func (s *Store) SaveRun(ctx context.Context, r domain.Run) (domain.Run, error) {
-	vars, err := json.Marshal(nonNilMap(r.Variables))
+	r.UpdatedAt = time.Now()
+	p, err := encodeRun(r)
 	if err != nil {
-		return domain.Run{}, fmt.Errorf("encode variables: %w", err)
+		return domain.Run{}, err
 	}
-	var wait []byte
-	if r.Wait != nil {
-		if wait, err = json.Marshal(r.Wait); err != nil {
-			return domain.Run{}, fmt.Errorf("encode wait: %w", err)
+	name := domain.PrefixRun.Format(r.ID)
+	inserting, err := s.rewrite(ctx, runKey(r.ID), func(q db.DBTX) error { return s.q.CreateRun(ctx, q, p) })
+	if err != nil {
+		return domain.Run{}, err
+	}
+	if !inserting {
+		err = s.q.UpdateRun(ctx, s.later(ctx, "", func(err error) error { return interpretError(err, "run", name) }), db.UpdateRunParams{
+			WorkspaceID: p.WorkspaceID, ID: p.ID, Status: p.Status, Variables: p.Variables, CurrentNodeID: p.CurrentNodeID,
+			StepCount: p.StepCount, Epoch: p.Epoch, Wait: p.Wait, WakeAt: p.WakeAt, CallAttempt: p.CallAttempt,
+			Error: p.Error, StopUntil: p.StopUntil, StartedAt: p.StartedAt, FinishedAt: p.FinishedAt, UpdatedAt: p.UpdatedAt,
+		})
+		if err != nil {
+			return domain.Run{}, interpretError(err, "run", name)
 		}
 	}
-	row, err := s.q.UpdateRun(ctx, s.conn(ctx), db.UpdateRunParams{
-		WorkspaceID: r.WorkspaceID, ID: r.ID, Status: r.Status, Variables: vars, CurrentNodeID: r.CurrentNodeID,
-		StepCount: r.StepCount, Epoch: r.Epoch, Wait: wait, WakeAt: r.WakeAt, CallAttempt: r.CallAttempt,
-		Error: r.Error, StopUntil: r.StopUntil, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
-	})
-	if err != nil {
-		return domain.Run{}, interpretError(err, "run", domain.PrefixRun.Format(r.ID))
-	}
-	return runFromRow(row)
+	return runFromRow(db.Run(p))
 }
 
 // ListRuns returns a page of runs, newest first.
@@ -193,7 +232,8 @@ type storedStep struct {
 	FinishedAt *time.Time      `json:"finished_at"`
 }
 
-// SaveRunSteps inserts steps of one run in one statement. A step that
+// SaveRunSteps inserts steps of one run in one statement (inside a
+// transaction, queued: Store.later). A step that
 // waited gets how it ended, and keeps what it recorded when it began:
 // output keys the end does not set, and its notes before the end's.
 func (s *Store) SaveRunSteps(ctx context.Context, steps []domain.RunStep) error {
@@ -215,7 +255,9 @@ func (s *Store) SaveRunSteps(ctx context.Context, steps []domain.RunStep) error 
 	if err != nil {
 		return err
 	}
-	return s.q.UpsertRunSteps(ctx, s.conn(ctx), db.UpsertRunStepsParams{WorkspaceID: steps[0].WorkspaceID, RunID: steps[0].RunID, Steps: doc})
+	run := domain.PrefixRun.Format(steps[0].RunID)
+	return s.q.UpsertRunSteps(ctx, s.later(ctx, "", func(err error) error { return interpretError(err, "steps of run", run) }),
+		db.UpsertRunStepsParams{WorkspaceID: steps[0].WorkspaceID, RunID: steps[0].RunID, Steps: doc})
 }
 
 // RunSteps returns a run's steps in order.
@@ -320,6 +362,15 @@ func mapRows[R, T any](rows []R, conv func(R) (T, error)) ([]T, error) {
 		out[i] = v
 	}
 	return out, nil
+}
+
+// stored is a time as the database keeps it: to the microsecond.
+func stored(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := t.Truncate(time.Microsecond)
+	return &v
 }
 
 func nilIfEmpty(b []byte) []byte {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -41,24 +43,40 @@ func (s *Store) Session(ctx context.Context, workspaceID, id uuid.UUID) (domain.
 }
 
 // SessionForUpdate returns a session and locks it until the transaction in
-// ctx ends: the one way to change a session and append its events.
+// ctx ends: the one way to change a session and append its events. A
+// session the transaction already locked is not read again.
 func (s *Store) SessionForUpdate(ctx context.Context, workspaceID, id uuid.UUID) (domain.Session, error) {
+	if row, ok := lockedSession(ctx, workspaceID, id); ok {
+		return sessionCopy(row)
+	}
 	row, err := s.q.GetSessionForUpdate(ctx, s.conn(ctx), db.GetSessionForUpdateParams{WorkspaceID: workspaceID, ID: id})
 	if err != nil {
 		return domain.Session{}, interpretError(err, "session", domain.PrefixSession.Format(id))
 	}
-	return sessionFromRow(row)
+	keepLocked(ctx, row)
+	return sessionCopy(row)
 }
 
 // SessionForUpdateNow locks a session unless another transaction holds it;
 // ok is false then (and when there is no such session).
 func (s *Store) SessionForUpdateNow(ctx context.Context, workspaceID, id uuid.UUID) (sess domain.Session, ok bool, err error) {
+	if row, ok := lockedSession(ctx, workspaceID, id); ok {
+		sess, err = sessionCopy(row)
+		return sess, err == nil, err
+	}
 	rows, err := s.q.GetSessionForUpdateSkipLocked(ctx, s.conn(ctx), db.GetSessionForUpdateSkipLockedParams{WorkspaceID: workspaceID, ID: id})
 	if err != nil || len(rows) == 0 {
 		return domain.Session{}, false, err
 	}
-	sess, err = sessionFromRow(rows[0])
+	keepLocked(ctx, db.Session(rows[0]))
+	sess, err = sessionCopy(db.Session(rows[0]))
 	return sess, err == nil, err
+}
+
+// sessionCopy is sessionFromRow sharing nothing with row.
+func sessionCopy(row db.Session) (domain.Session, error) {
+	row.Labels, row.Segments = slices.Clone(row.Labels), slices.Clone(row.Segments)
+	return sessionFromRow(row)
 }
 
 // SessionByTokenHash returns the workspace and id of the session a widget
@@ -91,7 +109,9 @@ func (s *Store) SessionHeads(ctx context.Context, workspaceIDs, ids []uuid.UUID)
 	return out, nil
 }
 
-// SaveSession writes a session's whole state (locked by SessionForUpdate).
+// SaveSession writes a session's whole state (locked by SessionForUpdate),
+// updated now. Inside a transaction the write waits to go with the next
+// statement (Store.later).
 func (s *Store) SaveSession(ctx context.Context, sess domain.Session) (domain.Session, error) {
 	data, err := json.Marshal(nonNilMap(sess.Data))
 	if err != nil {
@@ -101,21 +121,36 @@ func (s *Store) SaveSession(ctx context.Context, sess domain.Session) (domain.Se
 	if err != nil {
 		return domain.Session{}, fmt.Errorf("encode agent state: %w", err)
 	}
-	p := db.UpdateSessionParams{
-		WorkspaceID: sess.WorkspaceID, ID: sess.ID, Status: sess.Status, Starred: sess.Starred,
+	row := db.Session{
+		WorkspaceID: sess.WorkspaceID, ID: sess.ID, Channel: sess.Channel, Status: sess.Status, Starred: sess.Starred,
 		AssigneeOperatorID: sess.AssigneeOperatorID, AssigneePersonaID: sess.AssigneePersonaID,
-		Labels: nonNil(sess.Labels), Segments: nonNil(sess.Segments), Data: data,
+		Labels: slices.Clone(nonNil(sess.Labels)), Segments: slices.Clone(nonNil(sess.Segments)), Data: data,
 		VisitorName: sess.Visitor.Name, VisitorEmail: sess.Visitor.Email, VisitorPhone: sess.Visitor.Phone,
-		Agent: agent, LastSequence: sess.LastSequence, MessageCount: sess.MessageCount, LastMessageAt: sess.LastMessageAt,
+		Agent: agent, LastSequence: sess.LastSequence, MessageCount: sess.MessageCount,
+		CreatedAt: sess.CreatedAt, UpdatedAt: time.Now().Truncate(time.Microsecond), LastMessageAt: stored(sess.LastMessageAt),
 	}
 	if sess.Lead != nil {
-		p.LeadStage, p.LeadAmountMinor, p.LeadCreatedAt = &sess.Lead.Stage, sess.Lead.AmountMinor, &sess.Lead.CreatedAt
+		stage := sess.Lead.Stage
+		row.LeadStage, row.LeadAmountMinor, row.LeadCreatedAt = &stage, sess.Lead.AmountMinor, stored(&sess.Lead.CreatedAt)
 	}
-	row, err := s.q.UpdateSession(ctx, s.conn(ctx), p)
+	id := domain.PrefixSession.Format(sess.ID)
+	err = s.q.UpdateSession(ctx, s.later(ctx, "", func(err error) error { return interpretError(err, "session", id) }), db.UpdateSessionParams{
+		WorkspaceID: row.WorkspaceID, ID: row.ID, Status: row.Status, Starred: row.Starred,
+		AssigneeOperatorID: row.AssigneeOperatorID, AssigneePersonaID: row.AssigneePersonaID,
+		Labels: row.Labels, Segments: row.Segments, Data: row.Data,
+		VisitorName: row.VisitorName, VisitorEmail: row.VisitorEmail, VisitorPhone: row.VisitorPhone,
+		LeadStage: row.LeadStage, LeadAmountMinor: row.LeadAmountMinor, LeadCreatedAt: row.LeadCreatedAt,
+		Agent: row.Agent, LastSequence: row.LastSequence, MessageCount: row.MessageCount,
+		LastMessageAt: row.LastMessageAt, UpdatedAt: row.UpdatedAt,
+	})
 	if err != nil {
-		return domain.Session{}, interpretError(err, "session", domain.PrefixSession.Format(sess.ID))
+		return domain.Session{}, interpretError(err, "session", id)
 	}
-	return sessionFromRow(row)
+	if locked, ok := lockedSession(ctx, row.WorkspaceID, row.ID); ok {
+		row.TokenHash = locked.TokenHash
+		keepLocked(ctx, row)
+	}
+	return sessionCopy(row) // as read back
 }
 
 // ListSessions returns a page of the workspace's sessions, newest first.
@@ -158,17 +193,25 @@ func sessionFromRow(r db.Session) (domain.Session, error) {
 	return sess, nil
 }
 
-// AppendSessionEvent inserts one event; the caller holds the session lock
-// and gives the next sequence.
+// AppendSessionEvent inserts one event, created at e.CreatedAt (or now);
+// the caller holds the session lock and gives the next sequence. Inside a
+// transaction the insert waits to go with the next statement (Store.later),
+// so the event returned has no ID and Xid: only reads give those.
 func (s *Store) AppendSessionEvent(ctx context.Context, e domain.SessionEvent) (domain.SessionEvent, error) {
-	row, err := s.q.InsertSessionEvent(ctx, s.conn(ctx), db.InsertSessionEventParams{
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = time.Now()
+	}
+	e.CreatedAt = e.CreatedAt.Truncate(time.Microsecond)
+	name := fmt.Sprintf("%s#%d", domain.PrefixSession.Format(e.SessionID), e.Sequence)
+	err := s.q.InsertSessionEvent(ctx, s.later(ctx, "", func(err error) error { return interpretError(err, "event", name) }), db.InsertSessionEventParams{
 		WorkspaceID: e.WorkspaceID, SessionID: e.SessionID, Sequence: e.Sequence, Kind: e.Kind, Actor: e.Actor,
-		OperatorID: e.OperatorID, CauseRunID: e.CauseRunID, ReplyTo: e.ReplyTo, Payload: e.Payload,
+		OperatorID: e.OperatorID, CauseRunID: e.CauseRunID, ReplyTo: e.ReplyTo, Payload: e.Payload, CreatedAt: e.CreatedAt,
 	})
 	if err != nil {
-		return domain.SessionEvent{}, interpretError(err, "event", fmt.Sprintf("%s#%d", domain.PrefixSession.Format(e.SessionID), e.Sequence))
+		return domain.SessionEvent{}, interpretError(err, "event", name)
 	}
-	return eventFromRow(row), nil
+	e.ID, e.Xid = 0, 0
+	return e, nil
 }
 
 // SessionEvent returns one event of a session; KindNotFound if none.

@@ -54,32 +54,46 @@ type txKey struct{}
 
 // InTx runs fn in a transaction: committed when fn returns nil, rolled back
 // otherwise. Store methods called with the ctx passed to fn run inside that
-// transaction. Nested calls reuse the outer transaction.
+// transaction (see tx for how its statements are sent). Nested calls reuse
+// the outer transaction.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	if _, ok := ctx.Value(txKey{}).(pgx.Tx); ok {
+	if _, ok := ctx.Value(txKey{}).(txLike); ok {
 		return fn(ctx)
 	}
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		return fn(context.WithValue(ctx, txKey{}, tx))
-	})
+	c, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Release() // a connection left inside a transaction is closed, not reused
+	t := newTx(c.Conn())
+	defer func() {
+		if !t.closed { // fn panicked
+			_ = t.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	if err := fn(context.WithValue(ctx, txKey{}, txLike(t))); err != nil {
+		_ = t.Rollback(ctx)
+		return err
+	}
+	return t.Commit(ctx)
 }
 
 // Savepoint runs fn inside the transaction in ctx (InTx's), undoing only
 // what fn wrote when it fails: the transaction goes on.
 func (s *Store) Savepoint(ctx context.Context, fn func(ctx context.Context) error) error {
-	tx, ok := ctx.Value(txKey{}).(pgx.Tx)
+	t, ok := ctx.Value(txKey{}).(txLike)
 	if !ok {
 		return errors.New("store: Savepoint outside a transaction")
 	}
-	return pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
-		return fn(context.WithValue(ctx, txKey{}, sp))
+	return pgx.BeginFunc(ctx, t, func(sp pgx.Tx) error {
+		return fn(context.WithValue(ctx, txKey{}, sp.(txLike)))
 	})
 }
 
 // conn returns the transaction in ctx, or the pool.
 func (s *Store) conn(ctx context.Context) db.DBTX {
-	if tx, ok := ctx.Value(txKey{}).(pgx.Tx); ok {
-		return tx
+	if t, ok := ctx.Value(txKey{}).(txLike); ok {
+		return t
 	}
 	return s.pool
 }
