@@ -196,9 +196,24 @@ type NotifyParams struct {
 	Payload string
 }
 
-// Sends a notification that is not an event (an answer's streamed text).
+// Sends one notification.
 func (q *Queries) Notify(ctx context.Context, db DBTX, arg NotifyParams) error {
 	_, err := db.Exec(ctx, notify, arg.Channel, arg.Payload)
+	return err
+}
+
+const notifyMany = `-- name: NotifyMany :exec
+SELECT pg_notify($1::text, p) FROM unnest($2::text[]) AS p
+`
+
+type NotifyManyParams struct {
+	Channel  string
+	Payloads []string
+}
+
+// Sends several notifications on one channel.
+func (q *Queries) NotifyMany(ctx context.Context, db DBTX, arg NotifyManyParams) error {
+	_, err := db.Exec(ctx, notifyMany, arg.Channel, arg.Payloads)
 	return err
 }
 

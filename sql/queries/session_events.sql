@@ -46,5 +46,9 @@ SELECT EXISTS (
 );
 
 -- name: Notify :exec
--- Sends a notification that is not an event (an answer's streamed text).
+-- Sends one notification.
 SELECT pg_notify(@channel::text, @payload::text);
+
+-- name: NotifyMany :exec
+-- Sends several notifications on one channel.
+SELECT pg_notify(@channel::text, p) FROM unnest(@payloads::text[]) AS p;

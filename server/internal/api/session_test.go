@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/jackc/pgx/v5"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	sessionv1 "github.com/parleyhq/parley/gen/parley/session/v1"
@@ -715,9 +717,9 @@ func TestSubscribeWorkspaceStreamsEverySessionAndResumesFromACursor(t *testing.T
 	})
 }
 
-// TestStreamCatchesUpWithoutANotification: an event whose notification
-// never came (the notifying trigger is disabled here, as if the listener
-// had been reconnecting) still reaches an open stream at the next resync.
+// TestStreamCatchesUpWithoutANotification: an event nobody was told of
+// (written by a replica whose announcement was lost) still reaches an open
+// stream at the next resync.
 func TestStreamCatchesUpWithoutANotification(t *testing.T) {
 	b := setup(t, func(c *setupConfig) { c.resync = 200 * time.Millisecond })
 	ctx := context.Background()
@@ -726,11 +728,47 @@ func TestStreamCatchesUpWithoutANotification(t *testing.T) {
 	for r.heartbeats() == 0 {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if _, err := b.db(t).Exec(ctx, "ALTER TABLE session_events DISABLE TRIGGER session_events_notify"); err != nil {
+	insertUnannounced(t, b.db(t), s.GetId(), "hello while nobody is told")
+	if got := r.waitFor(t, 1)[0]; got.GetMessage().GetText() != "hello while nobody is told" || got.GetSequence() != s.GetLastSequence()+1 {
+		t.Fatalf("the stream got %v", got)
+	}
+}
+
+// insertUnannounced appends a visitor message to a session in SQL, as a
+// replica whose announcement of it was lost leaves it: stored, and no
+// stream told.
+func insertUnannounced(t testing.TB, conn *pgx.Conn, sessionID, text string) {
+	t.Helper()
+	id, err := domain.PrefixSession.Parse("session_id", sessionID)
+	if err != nil {
 		t.Fatal(err)
 	}
-	sendText(t, b, tok, s.GetId(), "hello while nobody is told")
-	if got := r.waitFor(t, 1)[0]; got.GetMessage().GetText() != "hello while nobody is told" || got.GetSequence() != s.GetLastSequence()+1 {
+	payload, _ := json.Marshal(map[string]any{"message": map[string]any{"text": text}})
+	_, err = conn.Exec(context.Background(), `
+		WITH s AS (
+			UPDATE sessions SET last_sequence = last_sequence + 1, message_count = message_count + 1
+			WHERE id = $1 RETURNING workspace_id, id, last_sequence
+		)
+		INSERT INTO session_events (workspace_id, session_id, sequence, kind, actor, payload)
+		SELECT workspace_id, id, last_sequence, 'message', 'visitor', $2 FROM s`, id, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestStreamIsWokenByThisServersCommits: a stream gets the events its own
+// server commits at once, not at the next periodic re-read (a minute away
+// here), and with no round trip through the database's notifications.
+func TestStreamIsWokenByThisServersCommits(t *testing.T) {
+	b := setup(t, func(c *setupConfig) { c.heartbeat, c.resync = time.Minute, time.Minute })
+	ctx := context.Background()
+	s, tok := b.widgetSession(t)
+	r := subscribe(ctx, t, b.sessionClient(tok), s.GetId(), s.GetLastSequence())
+	for r.heartbeats() == 0 { // the stream is open and has read the log
+		time.Sleep(10 * time.Millisecond)
+	}
+	sendText(t, b, tok, s.GetId(), "hello at once")
+	if got := r.waitFor(t, 1)[0]; got.GetMessage().GetText() != "hello at once" {
 		t.Fatalf("the stream got %v", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -150,7 +151,9 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 func TestReplicasShareSessionStreams(t *testing.T) {
 	dbURL := pgtest.URL(t)
 	boot := auth.NewAPISecret()
-	env := []string{"DATABASE_URL=" + dbURL, "PARLEY_BOOTSTRAP_TOKEN=" + boot, "PARLEY_HEARTBEAT=500ms"}
+	// The streams' periodic re-read waits a minute: what reaches the other
+	// replica sooner came by the writer's announcement.
+	env := []string{"DATABASE_URL=" + dbURL, "PARLEY_BOOTSTRAP_TOKEN=" + boot, "PARLEY_HEARTBEAT=1m"}
 	a := startServer(t, env...)
 	waitServing(t, a)
 	b := startServer(t, env...)
@@ -252,12 +255,12 @@ func TestReplicasShareSessionStreams(t *testing.T) {
 	}
 
 	// The other direction: sent through B, seen on A.
-	sendAndSee(t, viaB, viaA, sess.GetId(), last, "from B")
+	sendAndSee(t, viaA, sess.GetId(), last, "from B", through(t, viaB, sess.GetId()))
 }
 
-// With the notify trigger disabled no replica is woken by another's commits;
-// open streams must still catch up through their periodic re-read (every
-// heartbeat interval, 500 ms here).
+// Events no replica was told of (written by one whose announcements were
+// lost) must still reach open streams through their periodic re-read
+// (every heartbeat interval, 500 ms here).
 func TestReplicaStreamSurvivesWithoutNotifications(t *testing.T) {
 	dbURL := pgtest.URL(t)
 	boot := auth.NewAPISecret()
@@ -282,9 +285,7 @@ func TestReplicaStreamSurvivesWithoutNotifications(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "ALTER TABLE session_events DISABLE TRIGGER session_events_notify"); err != nil {
-		t.Fatalf("disable notify trigger: %v", err)
-	}
+	quietly := unannounced(t, conn, sess.GetId())
 
 	const n = 5
 	texts := map[int64]string{}
@@ -292,13 +293,7 @@ func TestReplicaStreamSurvivesWithoutNotifications(t *testing.T) {
 	began := time.Now()
 	for i := range n {
 		text := fmt.Sprintf("quiet %d", i)
-		res, err := viaA.SendMessage(ctx, connect.NewRequest(&sessionv1.SendMessageRequest{
-			SessionId: sess.GetId(), Content: &sessionv1.SendMessageRequest_Text{Text: text},
-		}))
-		if err != nil {
-			t.Fatalf("SendMessage %d via A: %v", i, err)
-		}
-		last = res.Msg.GetEvent().GetSequence()
+		last = quietly(text)
 		texts[last] = text
 	}
 	got, ok := onB.waitUntil(10*time.Second, func(got []arrival) bool {
@@ -318,23 +313,17 @@ func TestReplicaStreamSurvivesWithoutNotifications(t *testing.T) {
 	}
 	t.Logf("without notifications, %d messages reached B %v after the first send", n, got[len(got)-1].at.Sub(began))
 
-	// And the other way, on a stream opened while notifications are off.
-	sendAndSee(t, viaB, viaA, sess.GetId(), last, "quiet from B")
+	// And on a stream of A opened after them.
+	sendAndSee(t, viaA, sess.GetId(), last, "quiet again", quietly)
 }
 
-// sendAndSee opens a stream on one server after sequence last, sends text
-// through the other, and checks the stream gets exactly what followed last,
-// ending with that message.
-func sendAndSee(t *testing.T, via, on sessionv1connect.SessionServiceClient, sessionID string, last int64, text string) {
+// sendAndSee opens a stream on a server after sequence last, sends text
+// with send (which returns its sequence), and checks the stream gets
+// exactly what followed last, ending with that message.
+func sendAndSee(t *testing.T, on sessionv1connect.SessionServiceClient, sessionID string, last int64, text string, send func(text string) int64) {
 	t.Helper()
 	stream := subscribe(t, on, sessionID, last)
-	res, err := via.SendMessage(context.Background(), connect.NewRequest(&sessionv1.SendMessageRequest{
-		SessionId: sessionID, Content: &sessionv1.SendMessageRequest_Text{Text: text},
-	}))
-	if err != nil {
-		t.Fatalf("SendMessage %q: %v", text, err)
-	}
-	sent := res.Msg.GetEvent().GetSequence()
+	sent := send(text)
 	got, ok := stream.waitUntil(10*time.Second, func(got []arrival) bool {
 		return slices.ContainsFunc(got, func(g arrival) bool { return g.ev.GetSequence() == sent })
 	})
@@ -347,6 +336,41 @@ func sendAndSee(t *testing.T, via, on sessionv1connect.SessionServiceClient, ses
 	}
 	if g := got[len(got)-1]; g.ev.GetSequence() != sent || g.ev.GetMessage().GetText() != text {
 		t.Errorf("last event on the stream: %v, want %q at %d", g.ev, text, sent)
+	}
+}
+
+// through sends messages to a session through a server's API.
+func through(t *testing.T, via sessionv1connect.SessionServiceClient, sessionID string) func(text string) int64 {
+	return func(text string) int64 {
+		t.Helper()
+		res, err := via.SendMessage(context.Background(), connect.NewRequest(&sessionv1.SendMessageRequest{
+			SessionId: sessionID, Content: &sessionv1.SendMessageRequest_Text{Text: text},
+		}))
+		if err != nil {
+			t.Fatalf("SendMessage %q: %v", text, err)
+		}
+		return res.Msg.GetEvent().GetSequence()
+	}
+}
+
+// unannounced appends visitor messages to a session in SQL, as a replica
+// whose announcements were lost leaves them: stored, and no server told.
+func unannounced(t *testing.T, conn *pgx.Conn, sessionID string) func(text string) int64 {
+	return func(text string) int64 {
+		t.Helper()
+		var seq int64
+		err := conn.QueryRow(context.Background(), `
+			WITH s AS (
+				UPDATE sessions SET last_sequence = last_sequence + 1, message_count = message_count + 1
+				WHERE id = $1 RETURNING workspace_id, id, last_sequence
+			)
+			INSERT INTO session_events (workspace_id, session_id, sequence, kind, actor, payload)
+			SELECT workspace_id, id, last_sequence, 'message', 'visitor', jsonb_build_object('message', jsonb_build_object('text', $2::text))
+			FROM s RETURNING sequence`, strings.TrimPrefix(sessionID, "session_"), text).Scan(&seq)
+		if err != nil {
+			t.Fatalf("insert %q: %v", text, err)
+		}
+		return seq
 	}
 }
 

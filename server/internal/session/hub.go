@@ -19,8 +19,8 @@ import (
 	"github.com/parleyhq/parley/server/internal/store"
 )
 
-// notifyChannel is the PostgreSQL channel the session_events trigger
-// notifies on (see migration 0003).
+// notifyChannel is the PostgreSQL channel on which replicas announce the
+// events they committed, and stream message deltas.
 const notifyChannel = "parley_session_events"
 
 // HubOptions tune the fan-out.
@@ -37,19 +37,29 @@ type HubOptions struct {
 	Log           *slog.Logger
 }
 
-// Hub fans events out to the streams of this process. One PostgreSQL LISTEN
-// wakes it when any replica commits an event; per session (and per
-// workspace) one feed reads the new events once and every subscriber of it
-// takes them from memory.
+// Hub fans events out to the streams of this process. The commits of this
+// process wake it directly; it announces them to the other replicas in
+// batches, on one PostgreSQL channel that it also listens to for theirs.
+// Per session (and per workspace) one feed reads the new events once and
+// every subscriber of it takes them from memory.
 type Hub struct {
 	store *store.Store
 	opts  HubOptions
 	// ctx bounds the feeds' reads; set by Run.
 	ctx context.Context
+	// instance names this hub's announcements, so it skips its own.
+	instance string
 
 	mu         sync.Mutex
 	sessions   map[uuid.UUID]*feed[int64]
 	workspaces map[uuid.UUID]*feed[domain.WorkspaceCursor]
+
+	// unannounced are the sessions whose committed events the other
+	// replicas have not been told of yet; announce signals them.
+	amu         sync.Mutex
+	running     bool
+	unannounced []store.SessionKey
+	announce    chan struct{}
 }
 
 func newHub(st *store.Store, opts HubOptions) *Hub {
@@ -65,17 +75,25 @@ func newHub(st *store.Store, opts HubOptions) *Hub {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Hub{
-		store: st, opts: opts, ctx: context.Background(),
+	h := &Hub{
+		store: st, opts: opts, ctx: context.Background(), instance: uuid.NewString(),
 		sessions: map[uuid.UUID]*feed[int64]{}, workspaces: map[uuid.UUID]*feed[domain.WorkspaceCursor]{},
+		announce: make(chan struct{}, 1),
 	}
+	st.OnEventsCommitted(h.committed)
+	return h
 }
 
-// Run listens for events committed by any replica until ctx ends.
+// Run listens for events committed by other replicas, and announces this
+// one's, until ctx ends.
 func (h *Hub) Run(ctx context.Context) {
 	h.mu.Lock()
 	h.ctx = ctx
 	h.mu.Unlock()
+	h.amu.Lock()
+	h.running = true
+	h.amu.Unlock()
+	go h.announceCommitted(ctx)
 	go h.poll(ctx, h.opts.Resync, func() { h.resyncSessions(ctx) })
 	go h.poll(ctx, h.opts.WorkspacePoll, func() { poke(h, h.workspaces, nil) })
 	h.store.Listen(ctx, notifyChannel, h.notified, func() {
@@ -128,25 +146,88 @@ func (h *Hub) resyncSessions(ctx context.Context) {
 	}
 }
 
-// notified handles "<workspace> <session> <sequence>": it wakes the feeds
-// of that session and workspace, which read what is new themselves. A
-// "delta <session> <base64 MessageDelta>" goes to the session's feed as is.
+// committed wakes the feeds of sessions whose events this process just
+// committed, and queues them to be announced to the other replicas.
+func (h *Hub) committed(keys []store.SessionKey) {
+	for _, k := range keys {
+		poke(h, h.sessions, &k.SessionID)
+		poke(h, h.workspaces, &k.WorkspaceID)
+	}
+	h.amu.Lock()
+	if h.running {
+		h.unannounced = append(h.unannounced, keys...)
+	}
+	h.amu.Unlock()
+	select {
+	case h.announce <- struct{}{}:
+	default: // already signalled
+	}
+}
+
+// eventsTag starts an announcement of committed events.
+const eventsTag = "events"
+
+// announcePairs is how many sessions one announcement names: its payload
+// stays under PostgreSQL's 8000 bytes.
+const announcePairs = 100
+
+// announceCommitted tells the other replicas which sessions got events,
+// as "events <instance> <workspace> <session> ...", until ctx ends. What
+// commits while one batch is being sent goes in the next, so the
+// announcements cost a statement per batch, not per commit, and, sent from
+// transactions that write nothing, they never wait for a disk flush. One
+// that is lost (the process stops first, the database is unreachable) is
+// made up for by the other replicas' resync.
+func (h *Hub) announceCommitted(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.announce:
+		}
+		h.amu.Lock()
+		keys := h.unannounced
+		h.unannounced = nil
+		h.amu.Unlock()
+		if len(keys) == 0 {
+			continue
+		}
+		var payloads []string
+		for start := 0; start < len(keys); start += announcePairs {
+			var b strings.Builder
+			b.WriteString(eventsTag + " " + h.instance)
+			for _, k := range keys[start:min(start+announcePairs, len(keys))] {
+				b.WriteString(" " + k.WorkspaceID.String() + " " + k.SessionID.String())
+			}
+			payloads = append(payloads, b.String())
+		}
+		if err := h.store.NotifyMany(ctx, notifyChannel, payloads); err != nil && ctx.Err() == nil {
+			h.opts.Log.Warn("announce committed events to other replicas", "sessions", len(keys), "error", err)
+		}
+	}
+}
+
+// notified handles another replica's announcement, "events <instance>
+// <workspace> <session> ...": it wakes the feeds of those sessions and
+// workspaces, which read what is new themselves. A "delta <session> <base64
+// MessageDelta>" goes to the session's feed as is.
 func (h *Hub) notified(payload string) {
 	parts := strings.Fields(payload)
-	if len(parts) != 3 {
-		return
-	}
-	if parts[0] == deltaTag {
+	switch {
+	case len(parts) == 3 && parts[0] == deltaTag:
 		h.deltaNotified(parts[1], parts[2])
-		return
+	case len(parts) >= 2 && parts[0] == eventsTag && parts[1] != h.instance:
+		for i := 2; i+1 < len(parts); i += 2 {
+			ws, err1 := uuid.Parse(parts[i])
+			sess, err2 := uuid.Parse(parts[i+1])
+			if err1 != nil || err2 != nil {
+				h.opts.Log.Warn("malformed events notification", "payload", payload)
+				return
+			}
+			poke(h, h.sessions, &sess)
+			poke(h, h.workspaces, &ws)
+		}
 	}
-	ws, err1 := uuid.Parse(parts[0])
-	sess, err2 := uuid.Parse(parts[1])
-	if err1 != nil || err2 != nil {
-		return
-	}
-	poke(h, h.sessions, &sess)
-	poke(h, h.workspaces, &ws)
 }
 
 // poke wakes the feed of key in feeds, or every feed when key is nil. One

@@ -71,3 +71,8 @@ func quoteIdent(s string) string {
 func (s *Store) Notify(ctx context.Context, channel, payload string) error {
 	return s.q.Notify(ctx, s.conn(ctx), db.NotifyParams{Channel: channel, Payload: payload})
 }
+
+// NotifyMany sends payloads on a channel at once, outside any transaction.
+func (s *Store) NotifyMany(ctx context.Context, channel string, payloads []string) error {
+	return s.q.NotifyMany(ctx, s.pool, db.NotifyManyParams{Channel: channel, Payloads: payloads})
+}

@@ -194,7 +194,8 @@ func sessionFromRow(r db.Session) (domain.Session, error) {
 }
 
 // AppendSessionEvent inserts one event, created at e.CreatedAt (or now);
-// the caller holds the session lock and gives the next sequence. Inside a
+// the caller holds the session lock and gives the next sequence. Once the
+// event is committed the OnEventsCommitted functions hear of it. Inside a
 // transaction the insert waits to go with the next statement (Store.later),
 // so the event returned has no ID and Xid: only reads give those.
 func (s *Store) AppendSessionEvent(ctx context.Context, e domain.SessionEvent) (domain.SessionEvent, error) {
@@ -209,6 +210,9 @@ func (s *Store) AppendSessionEvent(ctx context.Context, e domain.SessionEvent) (
 	})
 	if err != nil {
 		return domain.SessionEvent{}, interpretError(err, "event", name)
+	}
+	if key := (SessionKey{e.WorkspaceID, e.SessionID}); !noteEvent(ctx, key) {
+		s.eventsCommitted([]SessionKey{key})
 	}
 	e.ID, e.Xid = 0, 0
 	return e, nil

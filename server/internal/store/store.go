@@ -8,8 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -23,6 +25,34 @@ import (
 type Store struct {
 	pool *pgxpool.Pool
 	q    *db.Queries
+
+	mu sync.Mutex
+	// onEvents are called after a commit that appended session events.
+	onEvents []func([]SessionKey)
+}
+
+// SessionKey names a session.
+type SessionKey struct{ WorkspaceID, SessionID uuid.UUID }
+
+// OnEventsCommitted makes the store call fn after each commit that appended
+// session events, with their sessions (each once). fn must not block.
+func (s *Store) OnEventsCommitted(fn func([]SessionKey)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onEvents = append(s.onEvents, fn)
+}
+
+// eventsCommitted tells the OnEventsCommitted functions.
+func (s *Store) eventsCommitted(keys []SessionKey) {
+	if len(keys) == 0 {
+		return
+	}
+	s.mu.Lock()
+	fns := s.onEvents
+	s.mu.Unlock()
+	for _, fn := range fns {
+		fn(keys)
+	}
 }
 
 // Open connects to the database at url and checks that it answers.
@@ -75,7 +105,11 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 		_ = t.Rollback(ctx)
 		return err
 	}
-	return t.Commit(ctx)
+	if err := t.Commit(ctx); err != nil {
+		return err
+	}
+	s.eventsCommitted(t.events)
+	return nil
 }
 
 // Savepoint runs fn inside the transaction in ctx (InTx's), undoing only

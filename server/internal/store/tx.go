@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -33,6 +34,8 @@ type tx struct {
 	// sessions are the rows this transaction locked, as it last wrote
 	// them: no one else can change them before it ends.
 	sessions map[[2]uuid.UUID]db.Session
+	// events are the sessions it appended events to.
+	events []SessionKey
 }
 
 // queued is a write waiting to be sent.
@@ -395,6 +398,20 @@ func keepLocked(ctx context.Context, row db.Session) {
 		top.sessions = map[[2]uuid.UUID]db.Session{}
 	}
 	top.sessions[[2]uuid.UUID{row.WorkspaceID, row.ID}] = row
+}
+
+// noteEvent remembers that the transaction in ctx appended an event of a
+// session, and reports whether there is one.
+func noteEvent(ctx context.Context, key SessionKey) bool {
+	t, ok := ctx.Value(txKey{}).(txLike)
+	if !ok {
+		return false
+	}
+	top := t.top()
+	if !slices.Contains(top.events, key) {
+		top.events = append(top.events, key)
+	}
+	return true
 }
 
 // queuer queues Exec; its other statements go at once, with the queue.
