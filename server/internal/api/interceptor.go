@@ -45,10 +45,19 @@ func (i *observeInterceptor) WrapStreamingClient(next connect.StreamingClientFun
 func (i *observeInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
 	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
 		start := time.Now()
-		err := toConnectError(ctx, i.log, conn.Spec().Procedure, next(ctx, conn))
-		i.record(ctx, conn.Spec().Procedure, start, err)
-		return err
+		return i.streamEnded(ctx, conn, start, next(ctx, conn))
 	}
+}
+
+// streamEnded logs and counts a stream's end. It is kept out of line so
+// that its frame is not on the stack of a stream while it idles (see
+// SessionHandler.openSubscription).
+//
+//go:noinline
+func (i *observeInterceptor) streamEnded(ctx context.Context, conn connect.StreamingHandlerConn, start time.Time, err error) error {
+	err = toConnectError(ctx, i.log, conn.Spec().Procedure, err)
+	i.record(ctx, conn.Spec().Procedure, start, err)
+	return err
 }
 
 func (i *observeInterceptor) record(ctx context.Context, procedure string, start time.Time, err error) {
@@ -96,12 +105,25 @@ func (i *authInterceptor) WrapStreamingClient(next connect.StreamingClientFunc) 
 
 func (i *authInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
 	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
-		p, err := i.authorize(ctx, conn.Spec().Procedure, conn.RequestHeader().Get("Authorization"))
+		ctx, conn, err := i.authorizeStream(ctx, conn)
 		if err != nil {
 			return err
 		}
-		return next(domain.WithPrincipal(ctx, p), &ownSessionConn{StreamingHandlerConn: conn, principal: p})
+		return next(ctx, conn)
 	}
+}
+
+// authorizeStream authorizes a stream's caller. It is kept out of line so
+// that its frame is not on the stack of a stream while it idles (see
+// SessionHandler.openSubscription).
+//
+//go:noinline
+func (i *authInterceptor) authorizeStream(ctx context.Context, conn connect.StreamingHandlerConn) (context.Context, connect.StreamingHandlerConn, error) {
+	p, err := i.authorize(ctx, conn.Spec().Procedure, conn.RequestHeader().Get("Authorization"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return domain.WithPrincipal(ctx, p), &ownSessionConn{StreamingHandlerConn: conn, principal: p}, nil
 }
 
 var errNoToken = &domain.Error{Kind: domain.KindUnauthenticated, Message: "missing Authorization: Bearer <token> header"}
