@@ -12,6 +12,7 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/jackc/pgx/v5"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	sessionv1 "github.com/parleyhq/parley/gen/parley/session/v1"
@@ -19,6 +20,7 @@ import (
 	workflowv1 "github.com/parleyhq/parley/gen/parley/workflow/v1"
 	"github.com/parleyhq/parley/server/internal/domain"
 	"github.com/parleyhq/parley/server/internal/session"
+	"github.com/parleyhq/parley/server/internal/workflow/workflowtest"
 )
 
 // withHeartbeat sets how often idle streams get a heartbeat.
@@ -770,5 +772,39 @@ func TestStreamIsWokenByThisServersCommits(t *testing.T) {
 	sendText(t, b, tok, s.GetId(), "hello at once")
 	if got := r.waitFor(t, 1)[0]; got.GetMessage().GetText() != "hello at once" {
 		t.Fatalf("the stream got %v", got)
+	}
+}
+
+// TestStreamedEventsOfThisServerAreTheStoredOnes: the events a server
+// commits reach its streams from memory, several from one transaction, and
+// each is exactly what the log stores (ListEvents), down to its time.
+func TestStreamedEventsOfThisServerAreTheStoredOnes(t *testing.T) {
+	b := setup(t, func(c *setupConfig) { c.heartbeat, c.resync = time.Minute, time.Minute })
+	ctx := context.Background()
+	wf := b.publish(t, "three events", workflowtest.ChainGraph(programmatic(),
+		node("one", &workflowv1.SendMessageAction{Text: "first"}),
+		node("label", &workflowv1.AddLabelAction{Labels: []string{"greeted"}}),
+		node("two", &workflowv1.SendMessageAction{Text: "second"})))
+	s, tok := b.widgetSession(t)
+	r := subscribe(ctx, t, b.sessionClient(tok), s.GetId(), s.GetLastSequence())
+	for r.heartbeats() == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	b.trigger(t, wf.GetId(), s.GetId(), nil)
+	streamed := r.waitFor(t, 3)
+	res, err := b.sessionClient(b.all).ListEvents(ctx, connect.NewRequest(&sessionv1.ListEventsRequest{
+		SessionId: s.GetId(), AfterSequence: s.GetLastSequence(),
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := res.Msg.GetEvents()
+	if len(stored) != 3 {
+		t.Fatalf("stored %d events after the trigger, want 3", len(stored))
+	}
+	for i := range stored {
+		if !proto.Equal(streamed[i], stored[i]) {
+			t.Errorf("event %d streamed as %v, stored as %v", i, streamed[i], stored[i])
+		}
 	}
 }

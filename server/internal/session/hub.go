@@ -6,6 +6,7 @@ import (
 	"iter"
 	"log/slog"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -58,7 +59,7 @@ type Hub struct {
 	// replicas have not been told of yet; announce signals them.
 	amu         sync.Mutex
 	running     bool
-	unannounced []store.SessionKey
+	unannounced []sessionKey
 	announce    chan struct{}
 }
 
@@ -146,12 +147,21 @@ func (h *Hub) resyncSessions(ctx context.Context) {
 	}
 }
 
-// committed wakes the feeds of sessions whose events this process just
-// committed, and queues them to be announced to the other replicas.
-func (h *Hub) committed(keys []store.SessionKey) {
-	for _, k := range keys {
-		poke(h, h.sessions, &k.SessionID)
-		poke(h, h.workspaces, &k.WorkspaceID)
+// sessionKey names a session.
+type sessionKey struct{ workspace, session uuid.UUID }
+
+// committed hands the feeds of this process the events it just committed,
+// and queues their sessions to be announced to the other replicas.
+func (h *Hub) committed(events []domain.SessionEvent) {
+	var keys []sessionKey
+	for _, e := range events {
+		k := sessionKey{e.WorkspaceID, e.SessionID}
+		if slices.Contains(keys, k) {
+			continue
+		}
+		keys = append(keys, k)
+		h.deliver(k.session, events)
+		poke(h, h.workspaces, &k.workspace)
 	}
 	h.amu.Lock()
 	if h.running {
@@ -161,6 +171,34 @@ func (h *Hub) committed(keys []store.SessionKey) {
 	select {
 	case h.announce <- struct{}{}:
 	default: // already signalled
+	}
+}
+
+// deliver gives the feed of a session, if this process follows it, the
+// session's events among those just committed: the feed takes them
+// without reading the log when they follow what it has, and reads the log
+// otherwise.
+func (h *Hub) deliver(id uuid.UUID, committed []domain.SessionEvent) {
+	h.mu.Lock()
+	f := h.sessions[id]
+	h.mu.Unlock()
+	if f == nil {
+		return
+	}
+	var entries []entry[int64]
+	for _, e := range committed {
+		if e.SessionID != id {
+			continue
+		}
+		ev, err := DecodeEvent(e)
+		if err != nil {
+			f.poke()
+			return
+		}
+		entries = append(entries, entry[int64]{cursor: e.Sequence, ev: ev})
+	}
+	if !takeNext(f, entries) {
+		f.poke()
 	}
 }
 
@@ -197,7 +235,7 @@ func (h *Hub) announceCommitted(ctx context.Context) {
 			var b strings.Builder
 			b.WriteString(eventsTag + " " + h.instance)
 			for _, k := range keys[start:min(start+announcePairs, len(keys))] {
-				b.WriteString(" " + k.WorkspaceID.String() + " " + k.SessionID.String())
+				b.WriteString(" " + k.workspace.String() + " " + k.session.String())
 			}
 			payloads = append(payloads, b.String())
 		}
@@ -489,8 +527,7 @@ func (f *feed[C]) addDelta(d *sessionv1.MessageDelta) {
 	if over := len(f.deltas) - deltaWindow; over > 0 {
 		f.deltas = append([]*sessionv1.MessageDelta(nil), f.deltas[over:]...)
 	}
-	close(f.changed)
-	f.changed = make(chan struct{})
+	f.signal()
 }
 
 // deltasSince returns the deltas after number n and the number to ask
@@ -548,22 +585,11 @@ func (f *feed[C]) read() {
 			f.mu.Unlock()
 			return
 		}
-		moved := !ready || len(got) > 0
 		if !ready {
 			f.ready, f.base, f.head = true, head, head
+			f.signal()
 		}
-		f.window = append(f.window, got...)
-		if len(got) > 0 {
-			f.head = got[len(got)-1].cursor
-		}
-		if over := len(f.window) - windowSize; over > 0 {
-			f.base = f.window[over-1].cursor
-			f.window = append([]entry[C](nil), f.window[over:]...)
-		}
-		if moved {
-			close(f.changed)
-			f.changed = make(chan struct{})
-		}
+		f.extend(got)
 		again := f.pending || !ready || len(got) == pageSize
 		if !again {
 			f.reading = false
@@ -573,6 +599,50 @@ func (f *feed[C]) read() {
 			return
 		}
 	}
+}
+
+// extend appends entries that follow the head to the window, keeping its
+// last windowSize, and wakes the subscribers. f.mu is held.
+func (f *feed[C]) extend(got []entry[C]) {
+	if len(got) == 0 {
+		return
+	}
+	f.window = append(f.window, got...)
+	f.head = got[len(got)-1].cursor
+	if over := len(f.window) - windowSize; over > 0 {
+		f.base = f.window[over-1].cursor
+		f.window = append([]entry[C](nil), f.window[over:]...)
+	}
+	f.signal()
+}
+
+// signal wakes the subscribers: the window moved. f.mu is held.
+func (f *feed[C]) signal() {
+	close(f.changed)
+	f.changed = make(chan struct{})
+}
+
+// takeNext puts entries of a session feed in its window as a read of the
+// log would, skipping those it has, and reports whether it could: not
+// before the feed is ready or while it reads, and not when they do not
+// follow its head.
+func takeNext(f *feed[int64], entries []entry[int64]) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.ready || f.reading {
+		return false
+	}
+	for len(entries) > 0 && entries[0].cursor <= f.head {
+		entries = entries[1:]
+	}
+	next := f.head
+	for _, e := range entries {
+		if next++; e.cursor != next {
+			return false
+		}
+	}
+	f.extend(entries)
+	return true
 }
 
 // since returns the window's entries after c, and a channel closed when the

@@ -211,10 +211,10 @@ func (s *Store) AppendSessionEvent(ctx context.Context, e domain.SessionEvent) (
 	if err != nil {
 		return domain.SessionEvent{}, interpretError(err, "event", name)
 	}
-	if key := (SessionKey{e.WorkspaceID, e.SessionID}); !noteEvent(ctx, key) {
-		s.eventsCommitted([]SessionKey{key})
-	}
 	e.ID, e.Xid = 0, 0
+	if !noteEvent(ctx, e) {
+		s.eventsCommitted([]domain.SessionEvent{e})
+	}
 	return e, nil
 }
 

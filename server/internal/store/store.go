@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -28,30 +27,28 @@ type Store struct {
 
 	mu sync.Mutex
 	// onEvents are called after a commit that appended session events.
-	onEvents []func([]SessionKey)
+	onEvents []func([]domain.SessionEvent)
 }
 
-// SessionKey names a session.
-type SessionKey struct{ WorkspaceID, SessionID uuid.UUID }
-
 // OnEventsCommitted makes the store call fn after each commit that appended
-// session events, with their sessions (each once). fn must not block.
-func (s *Store) OnEventsCommitted(fn func([]SessionKey)) {
+// session events, with those events in the order they were appended (their
+// ID and Xid unknown). fn must not block or change them.
+func (s *Store) OnEventsCommitted(fn func([]domain.SessionEvent)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.onEvents = append(s.onEvents, fn)
 }
 
 // eventsCommitted tells the OnEventsCommitted functions.
-func (s *Store) eventsCommitted(keys []SessionKey) {
-	if len(keys) == 0 {
+func (s *Store) eventsCommitted(events []domain.SessionEvent) {
+	if len(events) == 0 {
 		return
 	}
 	s.mu.Lock()
 	fns := s.onEvents
 	s.mu.Unlock()
 	for _, fn := range fns {
-		fn(keys)
+		fn(events)
 	}
 }
 

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"slices"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -11,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/parleyhq/parley/gen/db"
+	"github.com/parleyhq/parley/server/internal/domain"
 )
 
 // tx is the transaction InTx runs its function in. It saves round trips to
@@ -34,8 +34,8 @@ type tx struct {
 	// sessions are the rows this transaction locked, as it last wrote
 	// them: no one else can change them before it ends.
 	sessions map[[2]uuid.UUID]db.Session
-	// events are the sessions it appended events to.
-	events []SessionKey
+	// events are the session events it appended.
+	events []domain.SessionEvent
 }
 
 // queued is a write waiting to be sent.
@@ -204,7 +204,7 @@ func (t *tx) Begin(context.Context) (pgx.Tx, error) {
 	t.savepoints++
 	name := "sp_" + strconv.FormatInt(t.savepoints, 10)
 	t.queue("", "savepoint "+name, nil, nil)
-	return &savepoint{tx: t, name: name, at: len(t.pending) - 1, batch: t.batches}, nil
+	return &savepoint{tx: t, name: name, at: len(t.pending) - 1, batch: t.batches, events: len(t.events)}, nil
 }
 
 // Commit sends the queued writes and COMMIT in one batch.
@@ -255,7 +255,9 @@ type savepoint struct {
 	// at is the index of the SAVEPOINT statement in the queue while the
 	// tx has sent no batch since batch.
 	at, batch int
-	done      bool
+	// events is how many events the tx had appended when it began.
+	events int
+	done   bool
 }
 
 // Commit releases the savepoint; the RELEASE is queued like a write.
@@ -278,6 +280,7 @@ func (sp *savepoint) Rollback(context.Context) error {
 	}
 	sp.done = true
 	sp.sessions = nil // its writes are undone, and maybe its locks
+	sp.tx.events = sp.tx.events[:sp.events]
 	if sp.batch == sp.batches {
 		sp.pending = sp.pending[:sp.at]
 		return nil
@@ -400,17 +403,15 @@ func keepLocked(ctx context.Context, row db.Session) {
 	top.sessions[[2]uuid.UUID{row.WorkspaceID, row.ID}] = row
 }
 
-// noteEvent remembers that the transaction in ctx appended an event of a
-// session, and reports whether there is one.
-func noteEvent(ctx context.Context, key SessionKey) bool {
+// noteEvent remembers an event the transaction in ctx appended, and
+// reports whether there is one.
+func noteEvent(ctx context.Context, e domain.SessionEvent) bool {
 	t, ok := ctx.Value(txKey{}).(txLike)
 	if !ok {
 		return false
 	}
 	top := t.top()
-	if !slices.Contains(top.events, key) {
-		top.events = append(top.events, key)
-	}
+	top.events = append(top.events, e)
 	return true
 }
 

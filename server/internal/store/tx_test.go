@@ -146,6 +146,12 @@ func TestSavepointRollbackUndoesQueuedAndSentWrites(t *testing.T) {
 	f := newTxFixture(t)
 	ctx := context.Background()
 	boom := errors.New("boom")
+	var committed []int64
+	f.st.OnEventsCommitted(func(evs []domain.SessionEvent) {
+		for _, e := range evs {
+			committed = append(committed, e.Sequence)
+		}
+	})
 	err := f.st.InTx(ctx, func(ctx context.Context) error {
 		if _, err := f.st.AppendSessionEvent(ctx, f.event(1)); err != nil {
 			return err
@@ -180,6 +186,9 @@ func TestSavepointRollbackUndoesQueuedAndSentWrites(t *testing.T) {
 	}
 	if got := f.sequences(t); !slices.Equal(got, []int64{1, 5}) {
 		t.Errorf("events after commit = %v, want [1 5]: the two failed savepoints undone", got)
+	}
+	if !slices.Equal(committed, []int64{1, 5}) {
+		t.Errorf("events told as committed = %v, want [1 5]", committed)
 	}
 }
 
