@@ -946,6 +946,23 @@ func TestRuntimeGuards(t *testing.T) {
 		f.b.trWantRunCount(t, v, 2, "after everything finished")
 	})
 
+	t.Run("one event starts its matching workflows only up to the cap", func(t *testing.T) {
+		f := newTrSessionFixture(t)
+		day := &workflowv1.DelayNode{Duration: &workflowv1.Duration{Amount: 1, Unit: workflowv1.TimeUnit_TIME_UNIT_DAYS}}
+		sleeper := f.b.publish(t, "sleeper", workflowtest.ChainGraph(programmatic(), node("sleep", day)))
+		onLabel := func(name string) *workflowv1.Workflow {
+			return f.b.publish(t, name, workflowtest.ChainGraph(node("start", &workflowv1.LabelAddedTrigger{}), node("sleep", day)))
+		}
+		first, second := onLabel("first on label"), onLabel("second on label")
+		for range 9 {
+			f.b.waitRun(t, f.b.trigger(t, sleeper.GetId(), f.sess.GetId(), nil), waiting)
+		}
+		f.labels([]string{"vip"}, nil) // both match; one place is left
+		if got := len(f.b.trRunsOf(t, first.GetId())) + len(f.b.trRunsOf(t, second.GetId())); got != 1 {
+			t.Fatalf("the label started %d runs on a session one run short of its cap, want 1", got)
+		}
+	})
+
 	t.Run("a session has at most 10 unfinished runs", func(t *testing.T) {
 		f := newTrSessionFixture(t)
 		sleeper := f.b.publish(t, "sleeper", workflowtest.ChainGraph(programmatic(),

@@ -74,7 +74,12 @@ func (e *Engine) SessionTriggered(ctx context.Context, t session.Trigger) error 
 	if t.Actor.Kind == sessionv1.Actor_ACTOR_SYSTEM {
 		return nil // system changes (test sessions) start no workflows
 	}
-	var cooldown *bool
+	// The guards are read once, at the first matching workflow; the run cap
+	// is read again after a start, which changes it.
+	var (
+		cooldown *bool
+		fresh    *store.SessionRunGuards
+	)
 	for _, kind := range t.Kinds {
 		wfs, err := e.store.ActiveWorkflowVersions(ctx, t.Session.WorkspaceID, workflow.TriggerKindName(kind), triggerKey(kind, t.Event))
 		if err != nil {
@@ -86,13 +91,17 @@ func (e *Engine) SessionTriggered(ctx context.Context, t session.Trigger) error 
 				if err != nil {
 					return err
 				}
-				cooldown = &g.InCooldown
+				cooldown, fresh = &g.InCooldown, &g
 			}
 			if *cooldown {
 				return nil
 			}
-			if err := e.startTriggered(ctx, t, kind, wf); err != nil {
+			started, err := e.startTriggered(ctx, t, kind, wf, fresh)
+			if err != nil {
 				return err
+			}
+			if started {
+				fresh = nil
 			}
 		}
 	}
@@ -100,15 +109,16 @@ func (e *Engine) SessionTriggered(ctx context.Context, t session.Trigger) error 
 }
 
 // startTriggered starts one matching workflow on an event, unless a guard
-// stops it.
-func (e *Engine) startTriggered(ctx context.Context, t session.Trigger, kind workflowv1.TriggerKind, wf domain.TriggerWorkflow) error {
+// stops it, and reports whether it did. guards, when not nil, are the
+// session's as they are now; otherwise they are read.
+func (e *Engine) startTriggered(ctx context.Context, t session.Trigger, kind workflowv1.TriggerKind, wf domain.TriggerWorkflow, guards *store.SessionRunGuards) (bool, error) {
 	pg, err := workflow.DecodeGraph(wf.Graph)
 	if err != nil {
-		return err
+		return false, err
 	}
 	g := compileGraph(pg)
 	if g.trigger == nil || !triggerMatches(g.trigger, t) {
-		return nil
+		return false, nil
 	}
 	cause := causeOf(ctx)
 	var depth int32
@@ -116,34 +126,37 @@ func (e *Engine) startTriggered(ctx context.Context, t session.Trigger, kind wor
 		if cause == nil || cause.runID != *t.Actor.CauseRunID {
 			r, err := e.store.Run(ctx, t.Session.WorkspaceID, *t.Actor.CauseRunID)
 			if err != nil {
-				return err
+				return false, err
 			}
 			cause = &causeInfo{runID: r.ID, workflowID: r.WorkflowID, depth: r.Depth}
 		}
 		if cause.workflowID == wf.WorkflowID {
-			return nil // a run never re-triggers its own workflow
+			return false, nil // a run never re-triggers its own workflow
 		}
 		depth = cause.depth + 1
 		if int(depth) > e.opts.MaxDepth {
 			cause.note(fmt.Sprintf("cascade stopped: workflow %q (%s) was not started because runs caused by runs stop at depth %d",
 				wf.Name, domain.PrefixWorkflow.Format(wf.WorkflowID), e.opts.MaxDepth))
-			return nil
+			return false, nil
 		}
 	}
 	if ran, err := e.ranOnce(ctx, t.Session, wf.WorkflowID, wf.Settings); err != nil || ran {
-		return err
+		return false, err
 	}
-	active, full, err := e.sessionFull(ctx, t.Session)
-	if err != nil {
-		return err
+	if guards == nil {
+		g, err := e.store.SessionRunGuards(ctx, t.Session.WorkspaceID, t.Session.ID)
+		if err != nil {
+			return false, err
+		}
+		guards = &g
 	}
-	if full {
+	if e.full(*guards) {
 		e.log.Warn("workflow not started: session run cap reached", "workflow", domain.PrefixWorkflow.Format(wf.WorkflowID),
 			"session", domain.PrefixSession.Format(t.Session.ID), "cap", e.opts.SessionRunCap)
 		if cause != nil {
-			cause.note(fmt.Sprintf("workflow %q was not started: the session already has %d unfinished runs", wf.Name, active))
+			cause.note(fmt.Sprintf("workflow %q was not started: the session already has %d unfinished runs", wf.Name, guards.Unfinished))
 		}
-		return nil
+		return false, nil
 	}
 	var causeID *uuid.UUID
 	if cause != nil {
@@ -154,7 +167,7 @@ func (e *Engine) startTriggered(ctx context.Context, t session.Trigger, kind wor
 		trigger: workflow.TriggerKindName(kind), triggerData: triggerData(kind, t.Event), variables: map[string]any{},
 		depth: depth, cause: causeID,
 	})
-	return err
+	return err == nil, err
 }
 
 // triggerMatches applies a trigger node's filter to the event.
@@ -365,13 +378,6 @@ func (e *Engine) checkGuards(ctx context.Context, sess domain.Session) error {
 			domain.PrefixSession.Format(sess.ID), g.Unfinished, e.opts.SessionRunCap)
 	}
 	return nil
-}
-
-// sessionFull counts a session's unfinished runs and reports whether they
-// reach the per-session cap.
-func (e *Engine) sessionFull(ctx context.Context, sess domain.Session) (int64, bool, error) {
-	g, err := e.store.SessionRunGuards(ctx, sess.WorkspaceID, sess.ID)
-	return g.Unfinished, e.full(g), err
 }
 
 // full reports whether a session's unfinished runs reach the per-session
