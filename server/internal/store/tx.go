@@ -64,8 +64,9 @@ func (t *tx) queue(key, sql string, args []any, interpret func(error) error) {
 }
 
 // direct reports whether a statement can go on its own: BEGIN was sent and
-// nothing waits.
-func (t *tx) direct() bool { return t.db != nil && len(t.pending) == 0 }
+// nothing waits. A closed transaction's statements go to send, which
+// refuses them: its connection may be serving someone else by now.
+func (t *tx) direct() bool { return !t.closed && t.db != nil && len(t.pending) == 0 }
 
 // send sends BEGIN (the first time), the queued writes and then last (if
 // not empty) in one batch, and reads the writes' results. On success the

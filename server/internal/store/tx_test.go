@@ -293,3 +293,24 @@ func TestRunIsWrittenOnceWhenItFinishesBeforeAnyRead(t *testing.T) {
 		}
 	}
 }
+
+// A transaction's ctx used after the transaction ended runs nothing: its
+// connection went back to the pool.
+func TestStatementsAfterTheTransactionAreRefused(t *testing.T) {
+	f := newTxFixture(t)
+	ctx := context.Background()
+	var inside context.Context
+	if err := f.st.InTx(ctx, func(ctx context.Context) error {
+		inside = ctx
+		_, err := f.st.Session(ctx, f.ws, f.ses)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.Session(inside, f.ws, f.ses); !errors.Is(err, pgx.ErrTxClosed) {
+		t.Errorf("a read after the transaction ended: %v, want it refused", err)
+	}
+	if _, err := f.st.AppendSessionEvent(inside, f.event(1)); !errors.Is(err, pgx.ErrTxClosed) {
+		t.Errorf("a write after the transaction ended: %v, want it refused", err)
+	}
+}
