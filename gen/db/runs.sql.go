@@ -657,38 +657,6 @@ func (q *Queries) SessionHasRunOf(ctx context.Context, db DBTX, arg SessionHasRu
 	return exists, err
 }
 
-const sessionRunGuards = `-- name: SessionRunGuards :one
-SELECT
-    EXISTS (
-        SELECT 1 FROM runs c
-        WHERE c.workspace_id = $1::uuid AND c.session_id = $2::uuid AND c.stop_until > now()
-    ) AS in_cooldown,
-    (
-        SELECT count(*) FROM runs u
-        WHERE u.workspace_id = $1::uuid AND u.session_id = $2::uuid
-          AND u.status IN ('pending', 'running', 'waiting')
-    )::bigint AS unfinished
-`
-
-type SessionRunGuardsParams struct {
-	WorkspaceID uuid.UUID
-	SessionID   uuid.UUID
-}
-
-type SessionRunGuardsRow struct {
-	InCooldown bool
-	Unfinished int64
-}
-
-// Whether a stop-workflow cooldown on the session has not ended yet, and how
-// many of its runs are unfinished (the per-session cap), in one round trip.
-func (q *Queries) SessionRunGuards(ctx context.Context, db DBTX, arg SessionRunGuardsParams) (SessionRunGuardsRow, error) {
-	row := db.QueryRow(ctx, sessionRunGuards, arg.WorkspaceID, arg.SessionID)
-	var i SessionRunGuardsRow
-	err := row.Scan(&i.InCooldown, &i.Unfinished)
-	return i, err
-}
-
 const setAssignmentCursor = `-- name: SetAssignmentCursor :exec
 UPDATE assignment_cursors SET last_operator_id = $1 WHERE workspace_id = $2
 `

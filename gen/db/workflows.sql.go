@@ -140,6 +140,61 @@ func (q *Queries) GetWorkflowForUpdate(ctx context.Context, db DBTX, arg GetWork
 	return i, err
 }
 
+const getWorkflowToStart = `-- name: GetWorkflowToStart :one
+SELECT w.workspace_id, w.id, w.name, w.description, w.status, w.draft, w.settings, w.revision, w.trigger_kind, w.published_version, w.version_count, w.execution_count, w.created_at, w.updated_at, w.published_at,
+    EXISTS (
+        SELECT 1 FROM runs c
+        WHERE c.workspace_id = $1::uuid AND c.session_id = $2::uuid AND c.stop_until > now()
+    ) AS in_cooldown,
+    (
+        SELECT count(*) FROM runs u
+        WHERE u.workspace_id = $1::uuid AND u.session_id = $2::uuid
+          AND u.status IN ('pending', 'running', 'waiting')
+    )::bigint AS unfinished
+FROM workflows w
+WHERE w.workspace_id = $1::uuid AND w.id = $3
+`
+
+type GetWorkflowToStartParams struct {
+	WorkspaceID uuid.UUID
+	SessionID   uuid.UUID
+	ID          uuid.UUID
+}
+
+type GetWorkflowToStartRow struct {
+	Workflow   Workflow
+	InCooldown bool
+	Unfinished int64
+}
+
+// A workflow and the guards of a run of it starting on a session, in one
+// round trip: whether a stop-workflow cooldown on the session has not ended
+// yet, and how many of its runs are unfinished (the per-session cap).
+func (q *Queries) GetWorkflowToStart(ctx context.Context, db DBTX, arg GetWorkflowToStartParams) (GetWorkflowToStartRow, error) {
+	row := db.QueryRow(ctx, getWorkflowToStart, arg.WorkspaceID, arg.SessionID, arg.ID)
+	var i GetWorkflowToStartRow
+	err := row.Scan(
+		&i.Workflow.WorkspaceID,
+		&i.Workflow.ID,
+		&i.Workflow.Name,
+		&i.Workflow.Description,
+		&i.Workflow.Status,
+		&i.Workflow.Draft,
+		&i.Workflow.Settings,
+		&i.Workflow.Revision,
+		&i.Workflow.TriggerKind,
+		&i.Workflow.PublishedVersion,
+		&i.Workflow.VersionCount,
+		&i.Workflow.ExecutionCount,
+		&i.Workflow.CreatedAt,
+		&i.Workflow.UpdatedAt,
+		&i.Workflow.PublishedAt,
+		&i.InCooldown,
+		&i.Unfinished,
+	)
+	return i, err
+}
+
 const listWorkflowsByExecutions = `-- name: ListWorkflowsByExecutions :many
 SELECT workspace_id, id, name, description, status, draft, settings, revision, trigger_kind, published_version, version_count, execution_count, created_at, updated_at, published_at FROM workflows
 WHERE workspace_id = $1

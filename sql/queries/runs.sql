@@ -63,20 +63,6 @@ WHERE workspace_id = @workspace_id
 ORDER BY created_at DESC, id DESC
 LIMIT @page_limit;
 
--- name: SessionRunGuards :one
--- Whether a stop-workflow cooldown on the session has not ended yet, and how
--- many of its runs are unfinished (the per-session cap), in one round trip.
-SELECT
-    EXISTS (
-        SELECT 1 FROM runs c
-        WHERE c.workspace_id = @workspace_id::uuid AND c.session_id = @session_id::uuid AND c.stop_until > now()
-    ) AS in_cooldown,
-    (
-        SELECT count(*) FROM runs u
-        WHERE u.workspace_id = @workspace_id::uuid AND u.session_id = @session_id::uuid
-          AND u.status IN ('pending', 'running', 'waiting')
-    )::bigint AS unfinished;
-
 -- name: SessionHasRunOf :one
 SELECT EXISTS (
     SELECT 1 FROM runs

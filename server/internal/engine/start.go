@@ -87,7 +87,7 @@ func (e *Engine) SessionTriggered(ctx context.Context, t session.Trigger) error 
 		}
 		for _, wf := range wfs {
 			if cooldown == nil {
-				g, err := e.store.SessionRunGuards(ctx, t.Session.WorkspaceID, t.Session.ID)
+				_, g, err := e.store.WorkflowToStart(ctx, t.Session.WorkspaceID, wf.WorkflowID, t.Session.ID)
 				if err != nil {
 					return err
 				}
@@ -144,7 +144,7 @@ func (e *Engine) startTriggered(ctx context.Context, t session.Trigger, kind wor
 		return false, err
 	}
 	if guards == nil {
-		g, err := e.store.SessionRunGuards(ctx, t.Session.WorkspaceID, t.Session.ID)
+		_, g, err := e.store.WorkflowToStart(ctx, t.Session.WorkspaceID, wf.WorkflowID, t.Session.ID)
 		if err != nil {
 			return false, err
 		}
@@ -297,7 +297,7 @@ func (e *Engine) Trigger(ctx context.Context, workspaceID uuid.UUID, s Start) (d
 				return err
 			}
 		}
-		w, err := e.store.Workflow(ctx, workspaceID, s.WorkflowID)
+		w, guards, err := e.store.WorkflowToStart(ctx, workspaceID, s.WorkflowID, sess.ID)
 		if err != nil {
 			return err
 		}
@@ -319,7 +319,7 @@ func (e *Engine) Trigger(ctx context.Context, workspaceID uuid.UUID, s Start) (d
 			return domain.Errorf(domain.KindFailedPrecondition,
 				"workflow %s starts on %q events, not from code: give its published version a Programmatic trigger", id, workflow.TriggerKindName(kind))
 		}
-		if err := e.checkGuards(ctx, sess); err != nil {
+		if err := e.checkGuards(sess, guards); err != nil {
 			return err
 		}
 		ran, err := e.ranOnce(ctx, sess, w.ID, w.Settings)
@@ -365,11 +365,7 @@ func (e *Engine) sameRequest(ctx context.Context, workspaceID uuid.UUID, s Start
 
 // checkGuards refuses a programmatic start while the session is in a
 // stop-workflow cooldown or has too many unfinished runs.
-func (e *Engine) checkGuards(ctx context.Context, sess domain.Session) error {
-	g, err := e.store.SessionRunGuards(ctx, sess.WorkspaceID, sess.ID)
-	if err != nil {
-		return err
-	}
+func (e *Engine) checkGuards(sess domain.Session, g store.SessionRunGuards) error {
 	if g.InCooldown {
 		return domain.Errorf(domain.KindFailedPrecondition, "workflows are stopped on session %s: a Stop workflow step's cooldown has not ended", domain.PrefixSession.Format(sess.ID))
 	}

@@ -176,12 +176,6 @@ type SessionRunGuards struct {
 	Unfinished int64
 }
 
-// SessionRunGuards reads a session's cooldown and unfinished runs.
-func (s *Store) SessionRunGuards(ctx context.Context, workspaceID, sessionID uuid.UUID) (SessionRunGuards, error) {
-	row, err := s.q.SessionRunGuards(ctx, s.conn(ctx), db.SessionRunGuardsParams{WorkspaceID: workspaceID, SessionID: sessionID})
-	return SessionRunGuards{InCooldown: row.InCooldown, Unfinished: row.Unfinished}, err
-}
-
 // SessionHasRunOf reports whether a workflow ever ran in production on a
 // session.
 func (s *Store) SessionHasRunOf(ctx context.Context, workspaceID, sessionID, workflowID uuid.UUID) (bool, error) {

@@ -35,6 +35,17 @@ func (s *Store) Workflow(ctx context.Context, workspaceID, id uuid.UUID) (domain
 	return workflowFromRow(row), nil
 }
 
+// WorkflowToStart returns a workflow and the run guards of the session a
+// run of it would start on, in one round trip; KindNotFound if there is no
+// such workflow.
+func (s *Store) WorkflowToStart(ctx context.Context, workspaceID, id, sessionID uuid.UUID) (domain.Workflow, SessionRunGuards, error) {
+	row, err := s.q.GetWorkflowToStart(ctx, s.conn(ctx), db.GetWorkflowToStartParams{WorkspaceID: workspaceID, ID: id, SessionID: sessionID})
+	if err != nil {
+		return domain.Workflow{}, SessionRunGuards{}, interpretError(err, "workflow", domain.PrefixWorkflow.Format(id))
+	}
+	return workflowFromRow(row.Workflow), SessionRunGuards{InCooldown: row.InCooldown, Unfinished: row.Unfinished}, nil
+}
+
 // DeleteWorkflow removes a workflow and its versions; KindNotFound if none.
 func (s *Store) DeleteWorkflow(ctx context.Context, workspaceID, id uuid.UUID) error {
 	n, err := s.q.DeleteWorkflow(ctx, s.conn(ctx), db.DeleteWorkflowParams{WorkspaceID: workspaceID, ID: id})
