@@ -140,61 +140,6 @@ func (q *Queries) GetWorkflowForUpdate(ctx context.Context, db DBTX, arg GetWork
 	return i, err
 }
 
-const getWorkflowToStart = `-- name: GetWorkflowToStart :one
-SELECT w.workspace_id, w.id, w.name, w.description, w.status, w.draft, w.settings, w.revision, w.trigger_kind, w.published_version, w.version_count, w.execution_count, w.created_at, w.updated_at, w.published_at,
-    EXISTS (
-        SELECT 1 FROM runs c
-        WHERE c.workspace_id = $1::uuid AND c.session_id = $2::uuid AND c.stop_until > now()
-    ) AS in_cooldown,
-    (
-        SELECT count(*) FROM runs u
-        WHERE u.workspace_id = $1::uuid AND u.session_id = $2::uuid
-          AND u.status IN ('pending', 'running', 'waiting')
-    )::bigint AS unfinished
-FROM workflows w
-WHERE w.workspace_id = $1::uuid AND w.id = $3
-`
-
-type GetWorkflowToStartParams struct {
-	WorkspaceID uuid.UUID
-	SessionID   uuid.UUID
-	ID          uuid.UUID
-}
-
-type GetWorkflowToStartRow struct {
-	Workflow   Workflow
-	InCooldown bool
-	Unfinished int64
-}
-
-// A workflow and the guards of a run of it starting on a session, in one
-// round trip: whether a stop-workflow cooldown on the session has not ended
-// yet, and how many of its runs are unfinished (the per-session cap).
-func (q *Queries) GetWorkflowToStart(ctx context.Context, db DBTX, arg GetWorkflowToStartParams) (GetWorkflowToStartRow, error) {
-	row := db.QueryRow(ctx, getWorkflowToStart, arg.WorkspaceID, arg.SessionID, arg.ID)
-	var i GetWorkflowToStartRow
-	err := row.Scan(
-		&i.Workflow.WorkspaceID,
-		&i.Workflow.ID,
-		&i.Workflow.Name,
-		&i.Workflow.Description,
-		&i.Workflow.Status,
-		&i.Workflow.Draft,
-		&i.Workflow.Settings,
-		&i.Workflow.Revision,
-		&i.Workflow.TriggerKind,
-		&i.Workflow.PublishedVersion,
-		&i.Workflow.VersionCount,
-		&i.Workflow.ExecutionCount,
-		&i.Workflow.CreatedAt,
-		&i.Workflow.UpdatedAt,
-		&i.Workflow.PublishedAt,
-		&i.InCooldown,
-		&i.Unfinished,
-	)
-	return i, err
-}
-
 const listWorkflowsByExecutions = `-- name: ListWorkflowsByExecutions :many
 SELECT workspace_id, id, name, description, status, draft, settings, revision, trigger_kind, published_version, version_count, execution_count, created_at, updated_at, published_at FROM workflows
 WHERE workspace_id = $1
@@ -391,6 +336,89 @@ func (q *Queries) ListWorkflowsByUpdated(ctx context.Context, db DBTX, arg ListW
 		return nil, err
 	}
 	return items, nil
+}
+
+const lockSessionToStart = `-- name: LockSessionToStart :one
+SELECT s.workspace_id, s.id, s.channel, s.status, s.starred, s.assignee_operator_id, s.assignee_persona_id, s.labels, s.segments, s.data, s.visitor_name, s.visitor_email, s.visitor_phone, s.lead_stage, s.lead_amount_minor, s.lead_created_at, s.agent, s.last_sequence, s.message_count, s.token_hash, s.created_at, s.updated_at, s.last_message_at, w.workspace_id, w.id, w.name, w.description, w.status, w.draft, w.settings, w.revision, w.trigger_kind, w.published_version, w.version_count, w.execution_count, w.created_at, w.updated_at, w.published_at,
+    EXISTS (
+        SELECT 1 FROM runs c
+        WHERE c.workspace_id = s.workspace_id AND c.session_id = s.id AND c.stop_until > now()
+    ) AS in_cooldown,
+    (
+        SELECT count(*) FROM runs u
+        WHERE u.workspace_id = s.workspace_id AND u.session_id = s.id
+          AND u.status IN ('pending', 'running', 'waiting')
+    )::bigint AS unfinished
+FROM sessions s
+JOIN workflows w ON w.workspace_id = s.workspace_id AND w.id = $1
+WHERE s.workspace_id = $2 AND s.id = $3
+FOR UPDATE OF s
+`
+
+type LockSessionToStartParams struct {
+	WorkflowID  uuid.UUID
+	WorkspaceID uuid.UUID
+	SessionID   uuid.UUID
+}
+
+type LockSessionToStartRow struct {
+	Session    Session
+	Workflow   Workflow
+	InCooldown bool
+	Unfinished int64
+}
+
+// Locks a session (as GetSessionForUpdate) and reads a workflow and the
+// guards of a run of it starting on the session, in one round trip: whether
+// a stop-workflow cooldown on the session has not ended yet, and how many of
+// its runs are unfinished (the per-session cap). No row when the session or
+// the workflow is missing.
+func (q *Queries) LockSessionToStart(ctx context.Context, db DBTX, arg LockSessionToStartParams) (LockSessionToStartRow, error) {
+	row := db.QueryRow(ctx, lockSessionToStart, arg.WorkflowID, arg.WorkspaceID, arg.SessionID)
+	var i LockSessionToStartRow
+	err := row.Scan(
+		&i.Session.WorkspaceID,
+		&i.Session.ID,
+		&i.Session.Channel,
+		&i.Session.Status,
+		&i.Session.Starred,
+		&i.Session.AssigneeOperatorID,
+		&i.Session.AssigneePersonaID,
+		&i.Session.Labels,
+		&i.Session.Segments,
+		&i.Session.Data,
+		&i.Session.VisitorName,
+		&i.Session.VisitorEmail,
+		&i.Session.VisitorPhone,
+		&i.Session.LeadStage,
+		&i.Session.LeadAmountMinor,
+		&i.Session.LeadCreatedAt,
+		&i.Session.Agent,
+		&i.Session.LastSequence,
+		&i.Session.MessageCount,
+		&i.Session.TokenHash,
+		&i.Session.CreatedAt,
+		&i.Session.UpdatedAt,
+		&i.Session.LastMessageAt,
+		&i.Workflow.WorkspaceID,
+		&i.Workflow.ID,
+		&i.Workflow.Name,
+		&i.Workflow.Description,
+		&i.Workflow.Status,
+		&i.Workflow.Draft,
+		&i.Workflow.Settings,
+		&i.Workflow.Revision,
+		&i.Workflow.TriggerKind,
+		&i.Workflow.PublishedVersion,
+		&i.Workflow.VersionCount,
+		&i.Workflow.ExecutionCount,
+		&i.Workflow.CreatedAt,
+		&i.Workflow.UpdatedAt,
+		&i.Workflow.PublishedAt,
+		&i.InCooldown,
+		&i.Unfinished,
+	)
+	return i, err
 }
 
 const recordWorkflowVersion = `-- name: RecordWorkflowVersion :one

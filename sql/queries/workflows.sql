@@ -6,22 +6,26 @@ RETURNING *;
 -- name: GetWorkflow :one
 SELECT * FROM workflows WHERE workspace_id = @workspace_id AND id = @id;
 
--- name: GetWorkflowToStart :one
--- A workflow and the guards of a run of it starting on a session, in one
--- round trip: whether a stop-workflow cooldown on the session has not ended
--- yet, and how many of its runs are unfinished (the per-session cap).
-SELECT sqlc.embed(w),
+-- name: LockSessionToStart :one
+-- Locks a session (as GetSessionForUpdate) and reads a workflow and the
+-- guards of a run of it starting on the session, in one round trip: whether
+-- a stop-workflow cooldown on the session has not ended yet, and how many of
+-- its runs are unfinished (the per-session cap). No row when the session or
+-- the workflow is missing.
+SELECT sqlc.embed(s), sqlc.embed(w),
     EXISTS (
         SELECT 1 FROM runs c
-        WHERE c.workspace_id = @workspace_id::uuid AND c.session_id = @session_id::uuid AND c.stop_until > now()
+        WHERE c.workspace_id = s.workspace_id AND c.session_id = s.id AND c.stop_until > now()
     ) AS in_cooldown,
     (
         SELECT count(*) FROM runs u
-        WHERE u.workspace_id = @workspace_id::uuid AND u.session_id = @session_id::uuid
+        WHERE u.workspace_id = s.workspace_id AND u.session_id = s.id
           AND u.status IN ('pending', 'running', 'waiting')
     )::bigint AS unfinished
-FROM workflows w
-WHERE w.workspace_id = @workspace_id::uuid AND w.id = @id;
+FROM sessions s
+JOIN workflows w ON w.workspace_id = s.workspace_id AND w.id = @workflow_id
+WHERE s.workspace_id = @workspace_id AND s.id = @session_id
+FOR UPDATE OF s;
 
 -- name: DeleteWorkflow :execrows
 DELETE FROM workflows WHERE workspace_id = @workspace_id AND id = @id;

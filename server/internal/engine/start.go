@@ -87,7 +87,7 @@ func (e *Engine) SessionTriggered(ctx context.Context, t session.Trigger) error 
 		}
 		for _, wf := range wfs {
 			if cooldown == nil {
-				_, g, err := e.store.WorkflowToStart(ctx, t.Session.WorkspaceID, wf.WorkflowID, t.Session.ID)
+				_, _, g, err := e.store.LockSessionToStart(ctx, t.Session.WorkspaceID, t.Session.ID, wf.WorkflowID)
 				if err != nil {
 					return err
 				}
@@ -144,7 +144,7 @@ func (e *Engine) startTriggered(ctx context.Context, t session.Trigger, kind wor
 		return false, err
 	}
 	if guards == nil {
-		_, g, err := e.store.WorkflowToStart(ctx, t.Session.WorkspaceID, wf.WorkflowID, t.Session.ID)
+		_, _, g, err := e.store.LockSessionToStart(ctx, t.Session.WorkspaceID, t.Session.ID, wf.WorkflowID)
 		if err != nil {
 			return false, err
 		}
@@ -284,7 +284,7 @@ func (e *Engine) Trigger(ctx context.Context, workspaceID uuid.UUID, s Start) (d
 	}
 	var out domain.Run
 	err := e.store.InTx(ctx, func(ctx context.Context) error {
-		sess, err := e.store.SessionForUpdate(ctx, workspaceID, s.SessionID)
+		sess, w, guards, err := e.store.LockSessionToStart(ctx, workspaceID, s.SessionID, s.WorkflowID)
 		if err != nil {
 			return err
 		}
@@ -296,10 +296,6 @@ func (e *Engine) Trigger(ctx context.Context, workspaceID uuid.UUID, s Start) (d
 				out = r
 				return err
 			}
-		}
-		w, guards, err := e.store.WorkflowToStart(ctx, workspaceID, s.WorkflowID, sess.ID)
-		if err != nil {
-			return err
 		}
 		id := domain.PrefixWorkflow.Format(w.ID)
 		switch {

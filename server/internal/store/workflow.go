@@ -35,15 +35,25 @@ func (s *Store) Workflow(ctx context.Context, workspaceID, id uuid.UUID) (domain
 	return workflowFromRow(row), nil
 }
 
-// WorkflowToStart returns a workflow and the run guards of the session a
-// run of it would start on, in one round trip; KindNotFound if there is no
-// such workflow.
-func (s *Store) WorkflowToStart(ctx context.Context, workspaceID, id, sessionID uuid.UUID) (domain.Workflow, SessionRunGuards, error) {
-	row, err := s.q.GetWorkflowToStart(ctx, s.conn(ctx), db.GetWorkflowToStartParams{WorkspaceID: workspaceID, ID: id, SessionID: sessionID})
-	if err != nil {
-		return domain.Workflow{}, SessionRunGuards{}, interpretError(err, "workflow", domain.PrefixWorkflow.Format(id))
+// LockSessionToStart locks a session until the transaction in ctx ends (as
+// SessionForUpdate) and reads a workflow and the guards of a run of it
+// starting on the session, in one round trip. KindNotFound names the
+// session or the workflow that is missing.
+func (s *Store) LockSessionToStart(ctx context.Context, workspaceID, sessionID, workflowID uuid.UUID) (domain.Session, domain.Workflow, SessionRunGuards, error) {
+	row, err := s.q.LockSessionToStart(ctx, s.conn(ctx), db.LockSessionToStartParams{WorkspaceID: workspaceID, SessionID: sessionID, WorkflowID: workflowID})
+	if errors.Is(err, pgx.ErrNoRows) { // say which one is missing
+		if _, err := s.SessionForUpdate(ctx, workspaceID, sessionID); err != nil {
+			return domain.Session{}, domain.Workflow{}, SessionRunGuards{}, err
+		}
+		_, err = s.Workflow(ctx, workspaceID, workflowID)
+		return domain.Session{}, domain.Workflow{}, SessionRunGuards{}, err
 	}
-	return workflowFromRow(row.Workflow), SessionRunGuards{InCooldown: row.InCooldown, Unfinished: row.Unfinished}, nil
+	if err != nil {
+		return domain.Session{}, domain.Workflow{}, SessionRunGuards{}, err
+	}
+	keepLocked(ctx, row.Session)
+	sess, err := sessionCopy(row.Session)
+	return sess, workflowFromRow(row.Workflow), SessionRunGuards{InCooldown: row.InCooldown, Unfinished: row.Unfinished}, err
 }
 
 // DeleteWorkflow removes a workflow and its versions; KindNotFound if none.
