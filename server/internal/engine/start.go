@@ -87,7 +87,7 @@ func (e *Engine) SessionTriggered(ctx context.Context, t session.Trigger) error 
 		}
 		for _, wf := range wfs {
 			if cooldown == nil {
-				_, _, g, err := e.store.LockSessionToStart(ctx, t.Session.WorkspaceID, t.Session.ID, wf.WorkflowID)
+				g, err := e.runGuards(ctx, t.Session, wf.WorkflowID)
 				if err != nil {
 					return err
 				}
@@ -144,7 +144,7 @@ func (e *Engine) startTriggered(ctx context.Context, t session.Trigger, kind wor
 		return false, err
 	}
 	if guards == nil {
-		_, _, g, err := e.store.LockSessionToStart(ctx, t.Session.WorkspaceID, t.Session.ID, wf.WorkflowID)
+		g, err := e.runGuards(ctx, t.Session, wf.WorkflowID)
 		if err != nil {
 			return false, err
 		}
@@ -370,6 +370,15 @@ func (e *Engine) checkGuards(sess domain.Session, g store.SessionRunGuards) erro
 			domain.PrefixSession.Format(sess.ID), g.Unfinished, e.opts.SessionRunCap)
 	}
 	return nil
+}
+
+// runGuards reads the guards of a run of a workflow starting on a session
+// the transaction in ctx has locked. The statement also returns the
+// session and the workflow, which the caller has: one query serves both
+// kinds of start.
+func (e *Engine) runGuards(ctx context.Context, sess domain.Session, workflowID uuid.UUID) (store.SessionRunGuards, error) {
+	_, _, g, err := e.store.LockSessionToStart(ctx, sess.WorkspaceID, sess.ID, workflowID)
+	return g, err
 }
 
 // full reports whether a session's unfinished runs reach the per-session

@@ -6,7 +6,6 @@ import (
 	"iter"
 	"log/slog"
 	"math"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -153,13 +152,12 @@ type sessionKey struct{ workspace, session uuid.UUID }
 // committed hands the feeds of this process the events it just committed,
 // and queues their sessions to be announced to the other replicas.
 func (h *Hub) committed(events []domain.SessionEvent) {
-	var keys []sessionKey
-	for _, e := range events {
-		k := sessionKey{e.WorkspaceID, e.SessionID}
-		if slices.Contains(keys, k) {
-			continue
-		}
-		keys = append(keys, k)
+	keys := make([]sessionKey, len(events))
+	for i, e := range events {
+		keys[i] = sessionKey{e.WorkspaceID, e.SessionID}
+	}
+	keys = distinct(keys)
+	for _, k := range keys {
 		h.deliver(k.session, events)
 		poke(h, h.workspaces, &k.workspace)
 	}
@@ -230,6 +228,7 @@ func (h *Hub) announceCommitted(ctx context.Context) {
 		if len(keys) == 0 {
 			continue
 		}
+		keys = distinct(keys) // a session may have committed several times since
 		var payloads []string
 		for start := 0; start < len(keys); start += announcePairs {
 			var b strings.Builder
@@ -243,6 +242,19 @@ func (h *Hub) announceCommitted(ctx context.Context) {
 			h.opts.Log.Warn("announce committed events to other replicas", "sessions", len(keys), "error", err)
 		}
 	}
+}
+
+// distinct returns keys without repeats, in first-seen order, reusing keys.
+func distinct(keys []sessionKey) []sessionKey {
+	seen := make(map[sessionKey]bool, len(keys))
+	out := keys[:0]
+	for _, k := range keys {
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // notified handles another replica's announcement, "events <instance>

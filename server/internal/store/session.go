@@ -53,8 +53,7 @@ func (s *Store) SessionForUpdate(ctx context.Context, workspaceID, id uuid.UUID)
 	if err != nil {
 		return domain.Session{}, interpretError(err, "session", domain.PrefixSession.Format(id))
 	}
-	keepLocked(ctx, row)
-	return sessionCopy(row)
+	return lockedNow(ctx, row)
 }
 
 // SessionForUpdateNow locks a session unless another transaction holds it;
@@ -68,9 +67,15 @@ func (s *Store) SessionForUpdateNow(ctx context.Context, workspaceID, id uuid.UU
 	if err != nil || len(rows) == 0 {
 		return domain.Session{}, false, err
 	}
-	keepLocked(ctx, db.Session(rows[0]))
-	sess, err = sessionCopy(db.Session(rows[0]))
+	sess, err = lockedNow(ctx, db.Session(rows[0]))
 	return sess, err == nil, err
+}
+
+// lockedNow remembers a session row the transaction in ctx just locked and
+// returns it as a session.
+func lockedNow(ctx context.Context, row db.Session) (domain.Session, error) {
+	keepLocked(ctx, row)
+	return sessionCopy(row)
 }
 
 // sessionCopy is sessionFromRow sharing nothing with row.

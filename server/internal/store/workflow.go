@@ -51,8 +51,7 @@ func (s *Store) LockSessionToStart(ctx context.Context, workspaceID, sessionID, 
 	if err != nil {
 		return domain.Session{}, domain.Workflow{}, SessionRunGuards{}, err
 	}
-	keepLocked(ctx, row.Session)
-	sess, err := sessionCopy(row.Session)
+	sess, err := lockedNow(ctx, row.Session)
 	return sess, workflowFromRow(row.Workflow), SessionRunGuards{InCooldown: row.InCooldown, Unfinished: row.Unfinished}, err
 }
 
