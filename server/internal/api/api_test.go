@@ -465,21 +465,31 @@ func TestMetricsCountRequestsByProcedureAndCode(t *testing.T) {
 	createWorkflow(t, b.workflows(b.all), "counted")
 	_, err := b.workflows("").CreateWorkflow(context.Background(), connect.NewRequest(&workflowv1.CreateWorkflowRequest{Name: "x"}))
 	wantCode(t, err, connect.CodeUnauthenticated)
-	res, err := http.Get(b.url + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
+	body := b.metrics(t)
 	for _, want := range []string{
 		`parley_rpc_requests_total{code="ok",procedure="/parley.workflow.v1.WorkflowService/CreateWorkflow"} 1`,
 		`parley_rpc_requests_total{code="unauthenticated",procedure="/parley.workflow.v1.WorkflowService/CreateWorkflow"} 1`,
 		`parley_rpc_duration_seconds_bucket{code="ok",procedure="/parley.workflow.v1.WorkflowService/CreateWorkflow"`,
 	} {
-		if !strings.Contains(string(body), want) {
+		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
+}
+
+// metrics is the server's /metrics page.
+func (b *testBundle) metrics(t *testing.T) string {
+	t.Helper()
+	res, err := http.Get(b.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(body)
 }
 
 func TestDeleteRemovesADraftWorkflow(t *testing.T) {

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"connectrpc.com/connect"
@@ -13,6 +14,66 @@ import (
 	"github.com/parleyhq/parley/server/internal/auth"
 	"github.com/parleyhq/parley/server/internal/domain"
 )
+
+// interceptors are what every RPC goes through, outermost first: panics
+// recovered, then observe, auth and validate. Connect handlers get them as
+// options; the JSON endpoints, which call handlers in process, through
+// unary, in the same order.
+type interceptors struct {
+	log      *slog.Logger
+	observe  *observeInterceptor
+	auth     *authInterceptor
+	validate connect.Interceptor
+}
+
+func (c *interceptors) options() []connect.HandlerOption {
+	return []connect.HandlerOption{
+		connect.WithRecover(func(ctx context.Context, spec connect.Spec, _ http.Header, p any) error {
+			return c.recovered(ctx, spec.Procedure, p)
+		}),
+		connect.WithInterceptors(c.observe, c.auth, c.validate),
+	}
+}
+
+// recovered logs a handler's panic; the caller gets an internal error.
+func (c *interceptors) recovered(ctx context.Context, procedure string, p any) error {
+	c.log.ErrorContext(ctx, "panic in handler", "procedure", procedure, "panic", p)
+	return connect.NewError(connect.CodeInternal, nil)
+}
+
+// unary runs handler on req as a call of procedure carrying header, the
+// way a Connect handler runs it.
+func (c *interceptors) unary(ctx context.Context, procedure string, header http.Header, req connect.AnyRequest, handler connect.UnaryFunc) (res connect.AnyResponse, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler { //nolint:errorlint // the sentinel net/http panics with
+				panic(p)
+			}
+			res, err = nil, c.recovered(ctx, procedure, p)
+		}
+	}()
+	return c.observe.unary(ctx, procedure, func(ctx context.Context) (connect.AnyResponse, error) {
+		ctx, err := c.auth.unary(ctx, procedure, header.Get("Authorization"), req.Any())
+		if err != nil {
+			return nil, err
+		}
+		return c.validate.WrapUnary(handler)(ctx, req)
+	})
+}
+
+// callUnary calls a typed handler method through c.unary and returns its
+// response message.
+func callUnary[Req, Res any](ctx context.Context, c *interceptors, procedure string, header http.Header, msg *Req,
+	method func(context.Context, *connect.Request[Req]) (*connect.Response[Res], error)) (*Res, error) {
+	req := connect.NewRequest(msg)
+	res, err := c.unary(ctx, procedure, header, req, func(ctx context.Context, _ connect.AnyRequest) (connect.AnyResponse, error) {
+		return method(ctx, req)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res.(*connect.Response[Res]).Msg, nil
+}
 
 // observeInterceptor maps handler errors to Connect errors (see
 // toConnectError), then records metrics and a log line for every call.
@@ -25,17 +86,24 @@ type observeInterceptor struct {
 
 func (i *observeInterceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
 	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-		if _, ok := ctx.Deadline(); !ok && i.unaryTimeout > 0 {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, i.unaryTimeout)
-			defer cancel()
-		}
-		start := time.Now()
-		res, err := next(ctx, req)
-		err = toConnectError(ctx, i.log, req.Spec().Procedure, err)
-		i.record(ctx, req.Spec().Procedure, start, err)
-		return res, err
+		return i.unary(ctx, req.Spec().Procedure, func(ctx context.Context) (connect.AnyResponse, error) {
+			return next(ctx, req)
+		})
 	}
+}
+
+// unary bounds, times, logs and counts one unary call of procedure.
+func (i *observeInterceptor) unary(ctx context.Context, procedure string, call func(context.Context) (connect.AnyResponse, error)) (connect.AnyResponse, error) {
+	if _, ok := ctx.Deadline(); !ok && i.unaryTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, i.unaryTimeout)
+		defer cancel()
+	}
+	start := time.Now()
+	res, err := call(ctx)
+	err = toConnectError(ctx, i.log, procedure, err)
+	i.record(ctx, procedure, start, err)
+	return res, err
 }
 
 func (i *observeInterceptor) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
@@ -88,15 +156,25 @@ func (i *authInterceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
 		if req.Spec().IsClient {
 			return next(ctx, req)
 		}
-		p, err := i.authorize(ctx, req.Spec().Procedure, req.Header().Get("Authorization"))
+		ctx, err := i.unary(ctx, req.Spec().Procedure, req.Header().Get("Authorization"), req.Any())
 		if err != nil {
 			return nil, err
 		}
-		if err := checkOwnSession(p, req.Any()); err != nil {
-			return nil, err
-		}
-		return next(domain.WithPrincipal(ctx, p), req)
+		return next(ctx, req)
 	}
+}
+
+// unary authorizes a unary call of procedure with the Authorization header
+// value and request message msg; the context it returns carries the caller.
+func (i *authInterceptor) unary(ctx context.Context, procedure, authorization string, msg any) (context.Context, error) {
+	p, err := i.authorize(ctx, procedure, authorization)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkOwnSession(p, msg); err != nil {
+		return nil, err
+	}
+	return domain.WithPrincipal(ctx, p), nil
 }
 
 func (i *authInterceptor) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -36,10 +35,11 @@ import (
 //	POST /api/agent/trigger/                   -> AgentService.TriggerAgent
 //
 // They are a thin edge over the RPCs: each request is decoded, turned into
-// the RPC's request message and sent through an in-process Connect client to
-// the same handler, so authentication, scopes, validation, logging and
-// metrics are the RPC's own. Errors come back as JSON {"code", "message"}
-// (and "field" when one field is at fault) with an HTTP status.
+// the RPC's request message and passed to the same handler method through
+// the same interceptors (see interceptors.unary), so authentication,
+// scopes, validation, logging and metrics are the RPC's own. Errors come
+// back as JSON {"code", "message"} (and "field" when one field is at
+// fault) with an HTTP status.
 
 // restMaxBody bounds a trigger request's body.
 const restMaxBody = 64 << 10
@@ -49,21 +49,15 @@ const restMaxBody = 64 << 10
 const restMaxIdempotencyKey = 200
 
 type restEndpoints struct {
-	workflows workflowv1connect.WorkflowServiceClient
-	agent     agentv1connect.AgentServiceClient
+	rpc       *interceptors
+	workflows *WorkflowHandler
+	agent     *AgentHandler
 	log       *slog.Logger
 }
 
-// registerREST adds the JSON endpoints (with and without the trailing
-// slash) to mux, calling the RPCs that rpc serves.
-func registerREST(mux *http.ServeMux, rpc http.Handler, log *slog.Logger, publicURL string) {
-	client := &http.Client{Transport: inProcess{rpc}}
-	const base = "http://parley.in-process"
-	e := &restEndpoints{
-		workflows: workflowv1connect.NewWorkflowServiceClient(client, base),
-		agent:     agentv1connect.NewAgentServiceClient(client, base),
-		log:       log,
-	}
+// registerREST adds e's JSON endpoints (with and without the trailing
+// slash) and the OpenAPI document to mux.
+func registerREST(mux *http.ServeMux, e *restEndpoints, publicURL string) {
 	for _, p := range []string{"/api/scenario/{workflow_id}/trigger/{$}", "/api/scenario/{workflow_id}/trigger"} {
 		mux.Handle(p, e.handle(e.triggerWorkflow))
 	}
@@ -227,15 +221,9 @@ func (e *restEndpoints) triggerWorkflow(ctx context.Context, r *http.Request, bo
 	if utf8.RuneCountInString(key) > restMaxIdempotencyKey {
 		return nil, badRequest("Idempotency-Key", "must be at most %d characters", restMaxIdempotencyKey)
 	}
-	req := connect.NewRequest(&workflowv1.TriggerWorkflowRequest{
+	return callUnary(ctx, e.rpc, workflowv1connect.WorkflowServiceTriggerWorkflowProcedure, r.Header, &workflowv1.TriggerWorkflowRequest{
 		WorkflowId: id, SessionId: sessionID, Variables: vars, IdempotencyKey: key,
-	})
-	forwardHeaders(r, req.Header())
-	res, err := e.workflows.TriggerWorkflow(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	return res.Msg, nil
+	}, e.workflows.TriggerWorkflow)
 }
 
 // triggerAgent is POST /api/agent/trigger/.
@@ -247,13 +235,8 @@ func (e *restEndpoints) triggerAgent(ctx context.Context, r *http.Request, body 
 	if err := requireField("session_id", sessionID); err != nil {
 		return nil, err
 	}
-	req := connect.NewRequest(&agentv1.TriggerAgentRequest{SessionId: sessionID, Instruction: instruction, PersonaId: personaID})
-	forwardHeaders(r, req.Header())
-	res, err := e.agent.TriggerAgent(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	return res.Msg, nil
+	return callUnary(ctx, e.rpc, agentv1connect.AgentServiceTriggerAgentProcedure, r.Header,
+		&agentv1.TriggerAgentRequest{SessionId: sessionID, Instruction: instruction, PersonaId: personaID}, e.agent.TriggerAgent)
 }
 
 func requireField(name, v string) error {
@@ -274,15 +257,6 @@ func variablesStruct(vars map[string]any) (*structpb.Struct, error) {
 		return nil, badRequest("variables", "%v", err)
 	}
 	return s, nil
-}
-
-// forwardHeaders passes the caller's credentials to the RPC.
-func forwardHeaders(r *http.Request, h http.Header) {
-	for _, name := range []string{"Authorization", "User-Agent"} {
-		if v := r.Header.Get(name); v != "" {
-			h.Set(name, v)
-		}
-	}
 }
 
 // restStatuses maps Connect codes to the HTTP statuses of the JSON
@@ -393,42 +367,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
 	w.WriteHeader(status)
 	_, _ = w.Write(append(b, '\n'))
-}
-
-// inProcess is an http.RoundTripper that serves requests with a handler in
-// this process: the JSON endpoints' way to call the RPCs through their
-// interceptors without a network hop.
-type inProcess struct{ h http.Handler }
-
-func (t inProcess) RoundTrip(req *http.Request) (*http.Response, error) {
-	rec := &recorder{header: http.Header{}}
-	t.h.ServeHTTP(rec, req)
-	if rec.status == 0 {
-		rec.status = http.StatusOK
-	}
-	return &http.Response{
-		Status: fmt.Sprintf("%d %s", rec.status, http.StatusText(rec.status)), StatusCode: rec.status,
-		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: rec.header, Body: io.NopCloser(&rec.body), ContentLength: int64(rec.body.Len()), Request: req,
-	}, nil
-}
-
-// recorder is the http.ResponseWriter of an in-process request.
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (r *recorder) Header() http.Header { return r.header }
-
-func (r *recorder) WriteHeader(status int) {
-	if r.status == 0 {
-		r.status = status
-	}
-}
-
-func (r *recorder) Write(b []byte) (int, error) {
-	r.WriteHeader(http.StatusOK)
-	return r.body.Write(b)
 }

@@ -737,6 +737,35 @@ func TestRESTTrailingSlash(t *testing.T) {
 	})
 }
 
+// TestRESTCallsAreCountedAsTheirRPCs: the JSON endpoints go through the
+// RPCs' interceptors, so /metrics counts each call under its RPC's
+// procedure with the code it ended with: accepted, refused for want of a
+// token, and refused by the RPC's validation.
+func TestRESTCallsAreCountedAsTheirRPCs(t *testing.T) {
+	b := setup(t)
+	w := b.publish(t, "counted", sayGraph("hi"))
+	s, _ := b.widgetSession(t)
+	path := scenarioPath(w.GetId())
+	triggered(t, b.rest(t, restReq{path: path, token: b.all, body: `{"session_id": "` + s.GetId() + `"}`}))
+	wantRESTError(t, b.rest(t, restReq{path: path, body: `{"session_id": "` + s.GetId() + `"}`}), 401, "unauthenticated", "")
+	wantRESTError(t, b.rest(t, restReq{path: path, token: b.all, body: `{"session_id": "` + s.GetId() + `", "variables": {"cart": []}}`}),
+		400, "invalid_argument", "variables")
+	if r := b.rest(t, restReq{path: agentPath, token: b.all, body: `{"session_id": "` + s.GetId() + `", "instruction": "hello"}`}); r.status != http.StatusOK {
+		t.Fatalf("agent trigger: %v", r)
+	}
+	body := b.metrics(t)
+	for _, want := range []string{
+		`parley_rpc_requests_total{code="ok",procedure="/parley.workflow.v1.WorkflowService/TriggerWorkflow"} 1`,
+		`parley_rpc_requests_total{code="unauthenticated",procedure="/parley.workflow.v1.WorkflowService/TriggerWorkflow"} 1`,
+		`parley_rpc_requests_total{code="invalid_argument",procedure="/parley.workflow.v1.WorkflowService/TriggerWorkflow"} 1`,
+		`parley_rpc_requests_total{code="ok",procedure="/parley.agent.v1.AgentService/TriggerAgent"} 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
 // TestRESTTriggerAgent: the agent endpoint makes the agent active with the
 // instruction (as the session API shows), and refuses bad requests without
 // touching the session.
