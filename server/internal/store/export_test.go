@@ -1,0 +1,4 @@
+package store
+
+// RegisterUUID is registerUUID, for the tests of package store_test.
+var RegisterUUID = registerUUID
