@@ -339,7 +339,7 @@ func (q *Queries) ListWorkflowsByUpdated(ctx context.Context, db DBTX, arg ListW
 }
 
 const lockSessionToStart = `-- name: LockSessionToStart :one
-SELECT s.workspace_id, s.id, s.channel, s.status, s.starred, s.assignee_operator_id, s.assignee_persona_id, s.labels, s.segments, s.data, s.visitor_name, s.visitor_email, s.visitor_phone, s.lead_stage, s.lead_amount_minor, s.lead_created_at, s.agent, s.last_sequence, s.message_count, s.token_hash, s.created_at, s.updated_at, s.last_message_at, w.workspace_id, w.id, w.name, w.description, w.status, w.draft, w.settings, w.revision, w.trigger_kind, w.published_version, w.version_count, w.execution_count, w.created_at, w.updated_at, w.published_at,
+SELECT s.workspace_id, s.id, s.channel, s.status, s.starred, s.assignee_operator_id, s.assignee_persona_id, s.labels, s.segments, s.data, s.visitor_name, s.visitor_email, s.visitor_phone, s.lead_stage, s.lead_amount_minor, s.lead_created_at, s.agent, s.last_sequence, s.message_count, s.token_hash, s.created_at, s.updated_at, s.last_message_at, w.status AS workflow_status, w.published_version, w.settings AS workflow_settings,
     EXISTS (
         SELECT 1 FROM runs c
         WHERE c.workspace_id = s.workspace_id AND c.session_id = s.id AND c.stop_until > now()
@@ -362,13 +362,16 @@ type LockSessionToStartParams struct {
 }
 
 type LockSessionToStartRow struct {
-	Session    Session
-	Workflow   Workflow
-	InCooldown bool
-	Unfinished int64
+	Session          Session
+	WorkflowStatus   string
+	PublishedVersion int32
+	WorkflowSettings []byte
+	InCooldown       bool
+	Unfinished       int64
 }
 
-// Locks a session (as GetSessionForUpdate) and reads a workflow and the
+// Locks a session (as GetSessionForUpdate) and reads what a start needs of
+// a workflow (not its draft, which can be large and does not run) and the
 // guards of a run of it starting on the session, in one round trip: whether
 // a stop-workflow cooldown on the session has not ended yet, and how many of
 // its runs are unfinished (the per-session cap). No row when the session or
@@ -400,21 +403,9 @@ func (q *Queries) LockSessionToStart(ctx context.Context, db DBTX, arg LockSessi
 		&i.Session.CreatedAt,
 		&i.Session.UpdatedAt,
 		&i.Session.LastMessageAt,
-		&i.Workflow.WorkspaceID,
-		&i.Workflow.ID,
-		&i.Workflow.Name,
-		&i.Workflow.Description,
-		&i.Workflow.Status,
-		&i.Workflow.Draft,
-		&i.Workflow.Settings,
-		&i.Workflow.Revision,
-		&i.Workflow.TriggerKind,
-		&i.Workflow.PublishedVersion,
-		&i.Workflow.VersionCount,
-		&i.Workflow.ExecutionCount,
-		&i.Workflow.CreatedAt,
-		&i.Workflow.UpdatedAt,
-		&i.Workflow.PublishedAt,
+		&i.WorkflowStatus,
+		&i.PublishedVersion,
+		&i.WorkflowSettings,
 		&i.InCooldown,
 		&i.Unfinished,
 	)

@@ -7,12 +7,13 @@ RETURNING *;
 SELECT * FROM workflows WHERE workspace_id = @workspace_id AND id = @id;
 
 -- name: LockSessionToStart :one
--- Locks a session (as GetSessionForUpdate) and reads a workflow and the
+-- Locks a session (as GetSessionForUpdate) and reads what a start needs of
+-- a workflow (not its draft, which can be large and does not run) and the
 -- guards of a run of it starting on the session, in one round trip: whether
 -- a stop-workflow cooldown on the session has not ended yet, and how many of
 -- its runs are unfinished (the per-session cap). No row when the session or
 -- the workflow is missing.
-SELECT sqlc.embed(s), sqlc.embed(w),
+SELECT sqlc.embed(s), w.status AS workflow_status, w.published_version, w.settings AS workflow_settings,
     EXISTS (
         SELECT 1 FROM runs c
         WHERE c.workspace_id = s.workspace_id AND c.session_id = s.id AND c.stop_until > now()

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -35,24 +36,37 @@ func (s *Store) Workflow(ctx context.Context, workspaceID, id uuid.UUID) (domain
 	return workflowFromRow(row), nil
 }
 
+// WorkflowToStart is what starting a run needs of its workflow. The draft
+// is left out: it can be large, and it does not run.
+type WorkflowToStart struct {
+	ID               uuid.UUID
+	Status           domain.WorkflowStatus
+	PublishedVersion int32
+	Settings         json.RawMessage
+}
+
 // LockSessionToStart locks a session until the transaction in ctx ends (as
 // SessionForUpdate) and reads a workflow and the guards of a run of it
 // starting on the session, in one round trip. KindNotFound names the
 // session or the workflow that is missing.
-func (s *Store) LockSessionToStart(ctx context.Context, workspaceID, sessionID, workflowID uuid.UUID) (domain.Session, domain.Workflow, SessionRunGuards, error) {
+func (s *Store) LockSessionToStart(ctx context.Context, workspaceID, sessionID, workflowID uuid.UUID) (domain.Session, WorkflowToStart, SessionRunGuards, error) {
 	row, err := s.q.LockSessionToStart(ctx, s.conn(ctx), db.LockSessionToStartParams{WorkspaceID: workspaceID, SessionID: sessionID, WorkflowID: workflowID})
 	if errors.Is(err, pgx.ErrNoRows) { // say which one is missing
 		if _, err := s.SessionForUpdate(ctx, workspaceID, sessionID); err != nil {
-			return domain.Session{}, domain.Workflow{}, SessionRunGuards{}, err
+			return domain.Session{}, WorkflowToStart{}, SessionRunGuards{}, err
 		}
 		_, err = s.Workflow(ctx, workspaceID, workflowID)
-		return domain.Session{}, domain.Workflow{}, SessionRunGuards{}, err
+		return domain.Session{}, WorkflowToStart{}, SessionRunGuards{}, err
 	}
 	if err != nil {
-		return domain.Session{}, domain.Workflow{}, SessionRunGuards{}, err
+		return domain.Session{}, WorkflowToStart{}, SessionRunGuards{}, err
 	}
 	sess, err := lockedNow(ctx, row.Session)
-	return sess, workflowFromRow(row.Workflow), SessionRunGuards{InCooldown: row.InCooldown, Unfinished: row.Unfinished}, err
+	w := WorkflowToStart{
+		ID: workflowID, Status: domain.WorkflowStatus(row.WorkflowStatus),
+		PublishedVersion: row.PublishedVersion, Settings: row.WorkflowSettings,
+	}
+	return sess, w, SessionRunGuards{InCooldown: row.InCooldown, Unfinished: row.Unfinished}, err
 }
 
 // DeleteWorkflow removes a workflow and its versions; KindNotFound if none.
