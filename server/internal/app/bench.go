@@ -57,6 +57,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&o.TimersSpread, "timers-spread", 0, "how long the delays keep coming due (default 1m)")
 	fs.StringVar(&o.Out, "out", "bench.json", "JSON report path (empty: none)")
 	fs.StringVar(&o.Server, "server", "", "parley binary to start (default: this one)")
+	fs.Func("server-env", "KEY=VALUE added to the started server's environment, e.g. GOGC=off (repeatable)", func(v string) error {
+		if k, _, ok := strings.Cut(v, "="); !ok || k == "" {
+			return fmt.Errorf("%q is not KEY=VALUE", v)
+		}
+		o.ServerEnv = append(o.ServerEnv, v)
+		return nil
+	})
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -64,6 +71,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if fs.NArg() == 0 {
 		fs.Usage()
 		return errUsage
+	}
+	if o.URL != "" && len(o.ServerEnv) > 0 {
+		return fmt.Errorf("--server-env applies to a server started here, not to the one at --url")
 	}
 	if !*quiet {
 		o.Progress = stderr

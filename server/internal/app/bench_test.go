@@ -18,7 +18,7 @@ import (
 // speed.
 func TestBenchSmoke(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "bench.json")
-	cmd := exec.Command(binary, "bench", "--smoke", "--quiet", "--out", out, "all")
+	cmd := exec.Command(binary, "bench", "--smoke", "--quiet", "--out", out, "--server-env", "GOGC=100", "all")
 	cmd.Env = os.Environ()
 	began := time.Now()
 	logs, err := cmd.CombinedOutput()
@@ -31,6 +31,9 @@ func TestBenchSmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rep struct {
+		Settings struct {
+			ServerEnv []string `json:"server_env"`
+		} `json:"settings"`
 		Machine struct {
 			CPUs       int    `json:"cpus"`
 			PostgreSQL string `json:"postgresql"`
@@ -52,6 +55,9 @@ func TestBenchSmoke(t *testing.T) {
 	}
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatalf("report: %v\n%s", err, b)
+	}
+	if !slices.Equal(rep.Settings.ServerEnv, []string{"GOGC=100"}) {
+		t.Errorf("settings.server_env %v, want [GOGC=100]", rep.Settings.ServerEnv)
 	}
 	if rep.Machine.CPUs == 0 || rep.Machine.PostgreSQL == "" {
 		t.Errorf("machine not described: %+v", rep.Machine)
@@ -88,5 +94,24 @@ func TestBenchSmoke(t *testing.T) {
 	}
 	if !strings.Contains(string(logs), "peak_completed_runs_per_s") {
 		t.Errorf("the printed table has no peak throughput:\n%s", logs)
+	}
+}
+
+// TestBenchServerEnvNeedsKeyValueAndAServerStartedHere: --server-env takes
+// KEY=VALUE, and is refused with --url, whose server the harness does not
+// start.
+func TestBenchServerEnvNeedsKeyValueAndAServerStartedHere(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--server-env", "GOGC", "baseline"}, `"GOGC" is not KEY=VALUE`},
+		{[]string{"--server-env", "=off", "baseline"}, `"=off" is not KEY=VALUE`},
+		{[]string{"--url", "http://127.0.0.1:1", "--server-env", "GOGC=off", "baseline"}, "--server-env applies to a server started here"},
+	} {
+		out, err := exec.Command(binary, append([]string{"bench"}, tc.args...)...).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), tc.want) {
+			t.Errorf("parley bench %s: %v\n%s\nwant an error saying %q", strings.Join(tc.args, " "), err, out, tc.want)
+		}
 	}
 }

@@ -29,6 +29,9 @@ type Options struct {
 	URL, Token, DatabaseURL string
 	// Server is the parley binary to start (default: this executable).
 	Server string
+	// ServerEnv is added to the started server's environment, KEY=VALUE
+	// each (for example GOGC=off); the load generator keeps its own.
+	ServerEnv []string
 	// Smoke runs every scenario at a tiny size: it checks that the harness
 	// works and asserts nothing about speed.
 	Smoke bool
@@ -202,5 +205,6 @@ func (o Options) settings() map[string]any {
 		"smoke": o.Smoke, "repeat": o.Repeat, "duration_s": o.Duration.Seconds(), "concurrency": o.Concurrency,
 		"rates_per_s": o.Rates, "streams": o.Streams, "timers": o.Timers, "timers_lead_s": o.TimersLead.Seconds(),
 		"timers_spread_s": o.TimersSpread.Seconds(), "workflows": o.Workflows, "server_started_here": o.URL == "",
+		"server_env": o.ServerEnv,
 	}
 }

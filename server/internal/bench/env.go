@@ -121,7 +121,7 @@ func startServer(ctx context.Context, opts Options) (*serverProcess, error) {
 	token := "bench_" + randomHex(16)
 	s := &serverProcess{dir: dir, token: token, done: make(chan error, 1), logs: &tailBuffer{}}
 	s.cmd = exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "data"), "--log-level", "warn")
-	s.cmd.Env = append(withoutDatabaseURL(os.Environ()), "PARLEY_BOOTSTRAP_TOKEN="+token)
+	s.cmd.Env = append(append(withoutDatabaseURL(os.Environ()), opts.ServerEnv...), "PARLEY_BOOTSTRAP_TOKEN="+token)
 	s.cmd.Stderr = s.logs
 	stdout, err := s.cmd.StdoutPipe()
 	if err != nil {
