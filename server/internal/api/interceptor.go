@@ -46,7 +46,7 @@ func (c *interceptors) recovered(ctx context.Context, procedure string, p any) e
 func (c *interceptors) unary(ctx context.Context, procedure string, header http.Header, req connect.AnyRequest, handler connect.UnaryFunc) (res connect.AnyResponse, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			if p == http.ErrAbortHandler { //nolint:errorlint // the sentinel net/http panics with
+			if p == http.ErrAbortHandler { // net/http aborts a response this way: let it
 				panic(p)
 			}
 			res, err = nil, c.recovered(ctx, procedure, p)
