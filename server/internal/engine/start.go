@@ -277,10 +277,12 @@ type Start struct {
 // bot:scenario:run). The same idempotency key with the same request returns
 // the first run; with a different request it is KindConflict.
 func (e *Engine) Trigger(ctx context.Context, workspaceID uuid.UUID, s Start) (domain.Run, error) {
-	hash := requestHash(s)
-	var key *string
+	var (
+		key  *string
+		hash []byte // identifies the request when there is a key to repeat it with
+	)
 	if s.IdempotencyKey != "" {
-		key = &s.IdempotencyKey
+		key, hash = &s.IdempotencyKey, requestHash(s)
 	}
 	var out domain.Run
 	err := e.store.InTx(ctx, func(ctx context.Context) error {
