@@ -186,94 +186,6 @@ func (q *Queries) CountVisitorMessages(ctx context.Context, db DBTX, arg CountVi
 	return count, err
 }
 
-const createRun = `-- name: CreateRun :exec
-WITH counted AS (
-    INSERT INTO workflow_execution_deltas (workspace_id, workflow_id, version)
-    SELECT $1::uuid, $3::uuid, $4::integer
-    WHERE $6::text <> 'test'
-)
-INSERT INTO runs (workspace_id, id, workflow_id, version, session_id, mode, status, trigger, trigger_data,
-                  variables, graph, current_node_id, step_count, epoch, wait, wake_at, call_attempt, error,
-                  depth, cause_run_id, fast_forward, stop_until, idempotency_key, request_hash,
-                  created_at, started_at, finished_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
-        $10, $11, $12, $13, $14, $15, $16, $17, $18,
-        $19, $20, $21, $22, $23, $24,
-        $25, $26, $27, $28)
-`
-
-type CreateRunParams struct {
-	WorkspaceID    uuid.UUID
-	ID             uuid.UUID
-	WorkflowID     uuid.UUID
-	Version        int32
-	SessionID      uuid.UUID
-	Mode           string
-	Status         string
-	Trigger        string
-	TriggerData    []byte
-	Variables      []byte
-	Graph          []byte
-	CurrentNodeID  string
-	StepCount      int32
-	Epoch          int64
-	Wait           []byte
-	WakeAt         *time.Time
-	CallAttempt    int32
-	Error          string
-	Depth          int32
-	CauseRunID     *uuid.UUID
-	FastForward    bool
-	StopUntil      *time.Time
-	IdempotencyKey *string
-	RequestHash    []byte
-	CreatedAt      time.Time
-	StartedAt      *time.Time
-	FinishedAt     *time.Time
-	UpdatedAt      time.Time
-}
-
-// Inserts a run in any state: a new one, or one that already ran steps in
-// the transaction that started it (the store then writes it once, in its
-// state at the end). created_at is the server clock's time when the run
-// started, not the transaction's: runs started in one transaction (a
-// cascade) list in the order they started. A run that is not a test run
-// records its execution too (FoldExecutionCounts adds it to the counts), in
-// the same statement.
-func (q *Queries) CreateRun(ctx context.Context, db DBTX, arg CreateRunParams) error {
-	_, err := db.Exec(ctx, createRun,
-		arg.WorkspaceID,
-		arg.ID,
-		arg.WorkflowID,
-		arg.Version,
-		arg.SessionID,
-		arg.Mode,
-		arg.Status,
-		arg.Trigger,
-		arg.TriggerData,
-		arg.Variables,
-		arg.Graph,
-		arg.CurrentNodeID,
-		arg.StepCount,
-		arg.Epoch,
-		arg.Wait,
-		arg.WakeAt,
-		arg.CallAttempt,
-		arg.Error,
-		arg.Depth,
-		arg.CauseRunID,
-		arg.FastForward,
-		arg.StopUntil,
-		arg.IdempotencyKey,
-		arg.RequestHash,
-		arg.CreatedAt,
-		arg.StartedAt,
-		arg.FinishedAt,
-		arg.UpdatedAt,
-	)
-	return err
-}
-
 const foldExecutionCounts = `-- name: FoldExecutionCounts :execrows
 WITH d AS (
     DELETE FROM workflow_execution_deltas
@@ -436,6 +348,41 @@ func (q *Queries) GetRunForUpdate(ctx context.Context, db DBTX, arg GetRunForUpd
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const insertRuns = `-- name: InsertRuns :exec
+WITH counted AS (
+    INSERT INTO workflow_execution_deltas (workspace_id, workflow_id, version)
+    SELECT c.workspace_id, c.workflow_id, c.version
+    FROM jsonb_to_recordset($1::jsonb) AS c (workspace_id uuid, workflow_id uuid, version integer, mode text)
+    WHERE c.mode <> 'test'
+)
+INSERT INTO runs (workspace_id, id, workflow_id, version, session_id, mode, status, trigger, trigger_data,
+                  variables, graph, current_node_id, step_count, epoch, wait, wake_at, call_attempt, error,
+                  depth, cause_run_id, fast_forward, stop_until, idempotency_key, request_hash,
+                  created_at, started_at, finished_at, updated_at)
+SELECT x.workspace_id, x.id, x.workflow_id, x.version, x.session_id, x.mode, x.status, x.trigger, x.trigger_data,
+       x.variables, x.graph, x.current_node_id, x.step_count, x.epoch, x.wait, x.wake_at, x.call_attempt, x.error,
+       x.depth, x.cause_run_id, x.fast_forward, x.stop_until, x.idempotency_key, x.request_hash,
+       x.created_at, x.started_at, x.finished_at, x.updated_at
+FROM jsonb_to_recordset($1::jsonb) AS x (
+    workspace_id uuid, id uuid, workflow_id uuid, version integer, session_id uuid, mode text, status text,
+    trigger text, trigger_data jsonb, variables jsonb, graph jsonb, current_node_id text, step_count integer,
+    epoch bigint, wait jsonb, wake_at timestamptz, call_attempt integer, error text, depth integer,
+    cause_run_id uuid, fast_forward boolean, stop_until timestamptz, idempotency_key text, request_hash bytea,
+    created_at timestamptz, started_at timestamptz, finished_at timestamptz, updated_at timestamptz)
+`
+
+// Inserts runs (a JSON array of runs rows) in any state: new ones, or ones
+// that already ran steps in the transaction that started them (the store
+// then writes each once, in its state at the end). created_at is the
+// server clock's time when a run started, not the transaction's: runs
+// started in one transaction (a cascade) list in the order they started.
+// Runs that are not test runs record their executions too
+// (FoldExecutionCounts adds them to the counts), in the same statement.
+func (q *Queries) InsertRuns(ctx context.Context, db DBTX, runs []byte) error {
+	_, err := db.Exec(ctx, insertRuns, runs)
+	return err
 }
 
 const lastRespondingOperator = `-- name: LastRespondingOperator :one
@@ -732,11 +679,11 @@ func (q *Queries) UpdateRun(ctx context.Context, db DBTX, arg UpdateRunParams) e
 const upsertRunSteps = `-- name: UpsertRunSteps :exec
 INSERT INTO run_steps (workspace_id, run_id, index, node_id, kind, status, input, output, conditions,
                        port, error, attempt, started_at, finished_at)
-SELECT $1, $2, s.index, s.node_id, s.kind, s.status, s.input, s.output, s.conditions,
+SELECT s.workspace_id, s.run_id, s.index, s.node_id, s.kind, s.status, s.input, s.output, s.conditions,
        s.port, s.error, s.attempt, s.started_at, s.finished_at
-FROM jsonb_to_recordset($3::jsonb) AS s (
-    index integer, node_id text, kind text, status text, input jsonb, output jsonb, conditions jsonb,
-    port text, error text, attempt integer, started_at timestamptz, finished_at timestamptz)
+FROM jsonb_to_recordset($1::jsonb) AS s (
+    workspace_id uuid, run_id uuid, index integer, node_id text, kind text, status text, input jsonb, output jsonb,
+    conditions jsonb, port text, error text, attempt integer, started_at timestamptz, finished_at timestamptz)
 ON CONFLICT (workspace_id, run_id, index) DO UPDATE SET
     status      = excluded.status,
     output      = run_steps.output || excluded.output,
@@ -747,18 +694,12 @@ ON CONFLICT (workspace_id, run_id, index) DO UPDATE SET
     finished_at = excluded.finished_at
 `
 
-type UpsertRunStepsParams struct {
-	WorkspaceID uuid.UUID
-	RunID       uuid.UUID
-	Steps       []byte
-}
-
-// Inserts a run's steps (a JSON array of run_steps rows) in one statement.
-// A step that waited gets how it ended and keeps its input, its start and
-// what it recorded when it began (output keys the end does not set, notes
-// before the end's).
-func (q *Queries) UpsertRunSteps(ctx context.Context, db DBTX, arg UpsertRunStepsParams) error {
-	_, err := db.Exec(ctx, upsertRunSteps, arg.WorkspaceID, arg.RunID, arg.Steps)
+// Inserts steps (a JSON array of run_steps rows, of any runs, at most one
+// row per step) in one statement. A step that waited gets how it ended and
+// keeps its input, its start and what it recorded when it began (output
+// keys the end does not set, notes before the end's).
+func (q *Queries) UpsertRunSteps(ctx context.Context, db DBTX, steps []byte) error {
+	_, err := db.Exec(ctx, upsertRunSteps, steps)
 	return err
 }
 

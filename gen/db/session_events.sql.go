@@ -7,7 +7,6 @@ package db
 
 import (
 	"context"
-	"time"
 
 	"github.com/google/uuid"
 )
@@ -43,37 +42,18 @@ func (q *Queries) GetSessionEvent(ctx context.Context, db DBTX, arg GetSessionEv
 	return i, err
 }
 
-const insertSessionEvent = `-- name: InsertSessionEvent :exec
+const insertSessionEvents = `-- name: InsertSessionEvents :exec
 INSERT INTO session_events (workspace_id, session_id, sequence, kind, actor, operator_id, cause_run_id, reply_to, payload, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+SELECT e.workspace_id, e.session_id, e.sequence, e.kind, e.actor, e.operator_id, e.cause_run_id, e.reply_to, e.payload, e.created_at
+FROM jsonb_to_recordset($1::jsonb) AS e (
+    workspace_id uuid, session_id uuid, sequence bigint, kind text, actor text, operator_id uuid, cause_run_id uuid,
+    reply_to bigint, payload jsonb, created_at timestamptz)
 `
 
-type InsertSessionEventParams struct {
-	WorkspaceID uuid.UUID
-	SessionID   uuid.UUID
-	Sequence    int64
-	Kind        string
-	Actor       string
-	OperatorID  *uuid.UUID
-	CauseRunID  *uuid.UUID
-	ReplyTo     *int64
-	Payload     []byte
-	CreatedAt   time.Time
-}
-
-func (q *Queries) InsertSessionEvent(ctx context.Context, db DBTX, arg InsertSessionEventParams) error {
-	_, err := db.Exec(ctx, insertSessionEvent,
-		arg.WorkspaceID,
-		arg.SessionID,
-		arg.Sequence,
-		arg.Kind,
-		arg.Actor,
-		arg.OperatorID,
-		arg.CauseRunID,
-		arg.ReplyTo,
-		arg.Payload,
-		arg.CreatedAt,
-	)
+// Inserts events (a JSON array of session_events rows). The function scan
+// reads the array in order, so their ids follow it.
+func (q *Queries) InsertSessionEvents(ctx context.Context, db DBTX, events []byte) error {
+	_, err := db.Exec(ctx, insertSessionEvents, events)
 	return err
 }
 

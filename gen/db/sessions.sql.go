@@ -356,75 +356,37 @@ func (q *Queries) SessionHeads(ctx context.Context, db DBTX, arg SessionHeadsPar
 	return items, nil
 }
 
-const updateSession = `-- name: UpdateSession :exec
-UPDATE sessions SET
-    status               = $1,
-    starred              = $2,
-    assignee_operator_id = $3,
-    assignee_persona_id  = $4,
-    labels               = $5,
-    segments             = $6,
-    data                 = $7,
-    visitor_name         = $8,
-    visitor_email        = $9,
-    visitor_phone        = $10,
-    lead_stage           = $11,
-    lead_amount_minor    = $12,
-    lead_created_at      = $13,
-    agent                = $14,
-    last_sequence        = $15,
-    message_count        = $16,
-    last_message_at      = $17,
-    updated_at           = $18
-WHERE workspace_id = $19 AND id = $20
+const updateSessions = `-- name: UpdateSessions :exec
+UPDATE sessions s SET
+    status               = x.status,
+    starred              = x.starred,
+    assignee_operator_id = x.assignee_operator_id,
+    assignee_persona_id  = x.assignee_persona_id,
+    labels               = x.labels,
+    segments             = x.segments,
+    data                 = x.data,
+    visitor_name         = x.visitor_name,
+    visitor_email        = x.visitor_email,
+    visitor_phone        = x.visitor_phone,
+    lead_stage           = x.lead_stage,
+    lead_amount_minor    = x.lead_amount_minor,
+    lead_created_at      = x.lead_created_at,
+    agent                = x.agent,
+    last_sequence        = x.last_sequence,
+    message_count        = x.message_count,
+    last_message_at      = x.last_message_at,
+    updated_at           = x.updated_at
+FROM jsonb_to_recordset($1::jsonb) AS x (
+    workspace_id uuid, id uuid, status text, starred boolean, assignee_operator_id uuid, assignee_persona_id uuid,
+    labels text[], segments text[], data jsonb, visitor_name text, visitor_email text, visitor_phone text,
+    lead_stage text, lead_amount_minor bigint, lead_created_at timestamptz, agent jsonb, last_sequence bigint,
+    message_count bigint, last_message_at timestamptz, updated_at timestamptz)
+WHERE s.workspace_id = x.workspace_id AND s.id = x.id
 `
 
-type UpdateSessionParams struct {
-	Status             string
-	Starred            bool
-	AssigneeOperatorID *uuid.UUID
-	AssigneePersonaID  *uuid.UUID
-	Labels             []string
-	Segments           []string
-	Data               []byte
-	VisitorName        string
-	VisitorEmail       string
-	VisitorPhone       string
-	LeadStage          *string
-	LeadAmountMinor    int64
-	LeadCreatedAt      *time.Time
-	Agent              []byte
-	LastSequence       int64
-	MessageCount       int64
-	LastMessageAt      *time.Time
-	UpdatedAt          time.Time
-	WorkspaceID        uuid.UUID
-	ID                 uuid.UUID
-}
-
-// Writes a session's whole state after a change.
-func (q *Queries) UpdateSession(ctx context.Context, db DBTX, arg UpdateSessionParams) error {
-	_, err := db.Exec(ctx, updateSession,
-		arg.Status,
-		arg.Starred,
-		arg.AssigneeOperatorID,
-		arg.AssigneePersonaID,
-		arg.Labels,
-		arg.Segments,
-		arg.Data,
-		arg.VisitorName,
-		arg.VisitorEmail,
-		arg.VisitorPhone,
-		arg.LeadStage,
-		arg.LeadAmountMinor,
-		arg.LeadCreatedAt,
-		arg.Agent,
-		arg.LastSequence,
-		arg.MessageCount,
-		arg.LastMessageAt,
-		arg.UpdatedAt,
-		arg.WorkspaceID,
-		arg.ID,
-	)
+// Writes the whole state of sessions (a JSON array of sessions rows, at
+// most one per session) after changes.
+func (q *Queries) UpdateSessions(ctx context.Context, db DBTX, sessions []byte) error {
+	_, err := db.Exec(ctx, updateSessions, sessions)
 	return err
 }

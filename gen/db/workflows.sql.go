@@ -338,8 +338,8 @@ func (q *Queries) ListWorkflowsByUpdated(ctx context.Context, db DBTX, arg ListW
 	return items, nil
 }
 
-const lockSessionToStart = `-- name: LockSessionToStart :one
-SELECT s.workspace_id, s.id, s.channel, s.status, s.starred, s.assignee_operator_id, s.assignee_persona_id, s.labels, s.segments, s.data, s.visitor_name, s.visitor_email, s.visitor_phone, s.lead_stage, s.lead_amount_minor, s.lead_created_at, s.agent, s.last_sequence, s.message_count, s.token_hash, s.created_at, s.updated_at, s.last_message_at, w.status AS workflow_status, w.published_version, w.settings AS workflow_settings,
+const lockSessionsToStart = `-- name: LockSessionsToStart :many
+SELECT s.workspace_id, s.id, s.channel, s.status, s.starred, s.assignee_operator_id, s.assignee_persona_id, s.labels, s.segments, s.data, s.visitor_name, s.visitor_email, s.visitor_phone, s.lead_stage, s.lead_amount_minor, s.lead_created_at, s.agent, s.last_sequence, s.message_count, s.token_hash, s.created_at, s.updated_at, s.last_message_at, w.id AS workflow_id, w.status AS workflow_status, w.published_version, w.settings AS workflow_settings,
     EXISTS (
         SELECT 1 FROM runs c
         WHERE c.workspace_id = s.workspace_id AND c.session_id = s.id AND c.stop_until > now()
@@ -349,20 +349,16 @@ SELECT s.workspace_id, s.id, s.channel, s.status, s.starred, s.assignee_operator
         WHERE u.workspace_id = s.workspace_id AND u.session_id = s.id
           AND u.status IN ('pending', 'running', 'waiting')
     )::bigint AS unfinished
-FROM sessions s
-JOIN workflows w ON w.workspace_id = s.workspace_id AND w.id = $1
-WHERE s.workspace_id = $2 AND s.id = $3
+FROM jsonb_to_recordset($1::jsonb) AS x (workspace_id uuid, session_id uuid, workflow_id uuid)
+JOIN sessions s ON s.workspace_id = x.workspace_id AND s.id = x.session_id
+JOIN workflows w ON w.workspace_id = x.workspace_id AND w.id = x.workflow_id
+ORDER BY s.workspace_id, s.id
 FOR UPDATE OF s
 `
 
-type LockSessionToStartParams struct {
-	WorkflowID  uuid.UUID
-	WorkspaceID uuid.UUID
-	SessionID   uuid.UUID
-}
-
-type LockSessionToStartRow struct {
+type LockSessionsToStartRow struct {
 	Session          Session
+	WorkflowID       uuid.UUID
 	WorkflowStatus   string
 	PublishedVersion int32
 	WorkflowSettings []byte
@@ -370,46 +366,62 @@ type LockSessionToStartRow struct {
 	Unfinished       int64
 }
 
-// Locks a session (as GetSessionForUpdate) and reads what a start needs of
-// a workflow (not its draft, which can be large and does not run) and the
-// guards of a run of it starting on the session, in one round trip: whether
-// a stop-workflow cooldown on the session has not ended yet, and how many of
-// its runs are unfinished (the per-session cap). No row when the session or
-// the workflow is missing.
-func (q *Queries) LockSessionToStart(ctx context.Context, db DBTX, arg LockSessionToStartParams) (LockSessionToStartRow, error) {
-	row := db.QueryRow(ctx, lockSessionToStart, arg.WorkflowID, arg.WorkspaceID, arg.SessionID)
-	var i LockSessionToStartRow
-	err := row.Scan(
-		&i.Session.WorkspaceID,
-		&i.Session.ID,
-		&i.Session.Channel,
-		&i.Session.Status,
-		&i.Session.Starred,
-		&i.Session.AssigneeOperatorID,
-		&i.Session.AssigneePersonaID,
-		&i.Session.Labels,
-		&i.Session.Segments,
-		&i.Session.Data,
-		&i.Session.VisitorName,
-		&i.Session.VisitorEmail,
-		&i.Session.VisitorPhone,
-		&i.Session.LeadStage,
-		&i.Session.LeadAmountMinor,
-		&i.Session.LeadCreatedAt,
-		&i.Session.Agent,
-		&i.Session.LastSequence,
-		&i.Session.MessageCount,
-		&i.Session.TokenHash,
-		&i.Session.CreatedAt,
-		&i.Session.UpdatedAt,
-		&i.Session.LastMessageAt,
-		&i.WorkflowStatus,
-		&i.PublishedVersion,
-		&i.WorkflowSettings,
-		&i.InCooldown,
-		&i.Unfinished,
-	)
-	return i, err
+// Locks the sessions of starts (a JSON array of {workspace_id, session_id,
+// workflow_id}) as GetSessionForUpdate, in the order of their ids (so two
+// of these that share sessions cannot deadlock), and reads what each start
+// needs of its workflow (not its draft, which can be large and does not
+// run) and the guards of a run of it starting on the session: whether a
+// stop-workflow cooldown on the session has not ended yet, and how many of
+// its runs are unfinished (the per-session cap). A row for each start whose
+// session and workflow exist.
+func (q *Queries) LockSessionsToStart(ctx context.Context, db DBTX, starts []byte) ([]LockSessionsToStartRow, error) {
+	rows, err := db.Query(ctx, lockSessionsToStart, starts)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []LockSessionsToStartRow{}
+	for rows.Next() {
+		var i LockSessionsToStartRow
+		if err := rows.Scan(
+			&i.Session.WorkspaceID,
+			&i.Session.ID,
+			&i.Session.Channel,
+			&i.Session.Status,
+			&i.Session.Starred,
+			&i.Session.AssigneeOperatorID,
+			&i.Session.AssigneePersonaID,
+			&i.Session.Labels,
+			&i.Session.Segments,
+			&i.Session.Data,
+			&i.Session.VisitorName,
+			&i.Session.VisitorEmail,
+			&i.Session.VisitorPhone,
+			&i.Session.LeadStage,
+			&i.Session.LeadAmountMinor,
+			&i.Session.LeadCreatedAt,
+			&i.Session.Agent,
+			&i.Session.LastSequence,
+			&i.Session.MessageCount,
+			&i.Session.TokenHash,
+			&i.Session.CreatedAt,
+			&i.Session.UpdatedAt,
+			&i.Session.LastMessageAt,
+			&i.WorkflowID,
+			&i.WorkflowStatus,
+			&i.PublishedVersion,
+			&i.WorkflowSettings,
+			&i.InCooldown,
+			&i.Unfinished,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const recordWorkflowVersion = `-- name: RecordWorkflowVersion :one

@@ -26,28 +26,34 @@ SELECT last_sequence FROM sessions WHERE workspace_id = @workspace_id AND id = @
 SELECT s.id, s.last_sequence FROM sessions s
 WHERE (s.workspace_id, s.id) IN (SELECT unnest(@workspace_ids::uuid[]), unnest(@ids::uuid[]));
 
--- name: UpdateSession :exec
--- Writes a session's whole state after a change.
-UPDATE sessions SET
-    status               = @status,
-    starred              = @starred,
-    assignee_operator_id = @assignee_operator_id,
-    assignee_persona_id  = @assignee_persona_id,
-    labels               = @labels,
-    segments             = @segments,
-    data                 = @data,
-    visitor_name         = @visitor_name,
-    visitor_email        = @visitor_email,
-    visitor_phone        = @visitor_phone,
-    lead_stage           = @lead_stage,
-    lead_amount_minor    = @lead_amount_minor,
-    lead_created_at      = @lead_created_at,
-    agent                = @agent,
-    last_sequence        = @last_sequence,
-    message_count        = @message_count,
-    last_message_at      = @last_message_at,
-    updated_at           = @updated_at
-WHERE workspace_id = @workspace_id AND id = @id;
+-- name: UpdateSessions :exec
+-- Writes the whole state of sessions (a JSON array of sessions rows, at
+-- most one per session) after changes.
+UPDATE sessions s SET
+    status               = x.status,
+    starred              = x.starred,
+    assignee_operator_id = x.assignee_operator_id,
+    assignee_persona_id  = x.assignee_persona_id,
+    labels               = x.labels,
+    segments             = x.segments,
+    data                 = x.data,
+    visitor_name         = x.visitor_name,
+    visitor_email        = x.visitor_email,
+    visitor_phone        = x.visitor_phone,
+    lead_stage           = x.lead_stage,
+    lead_amount_minor    = x.lead_amount_minor,
+    lead_created_at      = x.lead_created_at,
+    agent                = x.agent,
+    last_sequence        = x.last_sequence,
+    message_count        = x.message_count,
+    last_message_at      = x.last_message_at,
+    updated_at           = x.updated_at
+FROM jsonb_to_recordset(@sessions::jsonb) AS x (
+    workspace_id uuid, id uuid, status text, starred boolean, assignee_operator_id uuid, assignee_persona_id uuid,
+    labels text[], segments text[], data jsonb, visitor_name text, visitor_email text, visitor_phone text,
+    lead_stage text, lead_amount_minor bigint, lead_created_at timestamptz, agent jsonb, last_sequence bigint,
+    message_count bigint, last_message_at timestamptz, updated_at timestamptz)
+WHERE s.workspace_id = x.workspace_id AND s.id = x.id;
 
 -- name: ListSessions :many
 -- Newest first; the page continues after (after_created, after_id).

@@ -6,14 +6,16 @@ RETURNING *;
 -- name: GetWorkflow :one
 SELECT * FROM workflows WHERE workspace_id = @workspace_id AND id = @id;
 
--- name: LockSessionToStart :one
--- Locks a session (as GetSessionForUpdate) and reads what a start needs of
--- a workflow (not its draft, which can be large and does not run) and the
--- guards of a run of it starting on the session, in one round trip: whether
--- a stop-workflow cooldown on the session has not ended yet, and how many of
--- its runs are unfinished (the per-session cap). No row when the session or
--- the workflow is missing.
-SELECT sqlc.embed(s), w.status AS workflow_status, w.published_version, w.settings AS workflow_settings,
+-- name: LockSessionsToStart :many
+-- Locks the sessions of starts (a JSON array of {workspace_id, session_id,
+-- workflow_id}) as GetSessionForUpdate, in the order of their ids (so two
+-- of these that share sessions cannot deadlock), and reads what each start
+-- needs of its workflow (not its draft, which can be large and does not
+-- run) and the guards of a run of it starting on the session: whether a
+-- stop-workflow cooldown on the session has not ended yet, and how many of
+-- its runs are unfinished (the per-session cap). A row for each start whose
+-- session and workflow exist.
+SELECT sqlc.embed(s), w.id AS workflow_id, w.status AS workflow_status, w.published_version, w.settings AS workflow_settings,
     EXISTS (
         SELECT 1 FROM runs c
         WHERE c.workspace_id = s.workspace_id AND c.session_id = s.id AND c.stop_until > now()
@@ -23,9 +25,10 @@ SELECT sqlc.embed(s), w.status AS workflow_status, w.published_version, w.settin
         WHERE u.workspace_id = s.workspace_id AND u.session_id = s.id
           AND u.status IN ('pending', 'running', 'waiting')
     )::bigint AS unfinished
-FROM sessions s
-JOIN workflows w ON w.workspace_id = s.workspace_id AND w.id = @workflow_id
-WHERE s.workspace_id = @workspace_id AND s.id = @session_id
+FROM jsonb_to_recordset(@starts::jsonb) AS x (workspace_id uuid, session_id uuid, workflow_id uuid)
+JOIN sessions s ON s.workspace_id = x.workspace_id AND s.id = x.session_id
+JOIN workflows w ON w.workspace_id = x.workspace_id AND w.id = x.workflow_id
+ORDER BY s.workspace_id, s.id
 FOR UPDATE OF s;
 
 -- name: DeleteWorkflow :execrows

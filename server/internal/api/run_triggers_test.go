@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/jackc/pgx/v5"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -1460,5 +1461,72 @@ func TestListRunsPagesThroughRunsCreatedTogether(t *testing.T) {
 	}
 	if got := f.b.botTexts(t, f.sess.GetId()); len(got) != n {
 		t.Errorf("the bot said %q, want one message per workflow", got)
+	}
+}
+
+// Starts that arrive together are committed together, several to a
+// transaction: each still gets its own answer, a refused one takes nothing
+// of the others with it, and starts on one session see each other's
+// messages in order.
+func TestConcurrentTriggersAreCommittedTogether(t *testing.T) {
+	f := newTrSessionFixture(t)
+	w := f.b.trPublishSay(t, "receipt", &workflowv1.ProgrammaticTrigger{}, "Order {{ n }} received")
+	draft := f.b.trCreateDraft(t, "never published", trSayGraph(&workflowv1.ProgrammaticTrigger{}, "draft"))
+	sessions := []string{f.sess.GetId()}
+	for range 3 {
+		s, _ := f.b.widgetSession(t)
+		sessions = append(sessions, s.GetId())
+	}
+	const n = 48
+	ids, errs := make([]string, n), make([]error, n)
+	refused := func(i int) bool { return i%6 == 5 }
+	c := f.b.workflows(f.b.all)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			req := &workflowv1.TriggerWorkflowRequest{
+				WorkflowId: w.GetId(), SessionId: sessions[i%len(sessions)], Variables: mustStruct(t, map[string]any{"n": i}),
+			}
+			if refused(i) {
+				req.WorkflowId = draft.GetId()
+			}
+			res, err := c.TriggerWorkflow(f.ctx, connect.NewRequest(req))
+			ids[i], errs[i] = msg(res).GetRunId(), err
+		})
+	}
+	wg.Wait()
+	started := 0
+	for i := range n {
+		if refused(i) {
+			wantCode(t, errs[i], connect.CodeFailedPrecondition)
+			continue
+		}
+		if errs[i] != nil {
+			t.Fatalf("start %d: %v", i, errs[i])
+		}
+		f.b.trFinish(t, ids[i])
+		f.b.trWantSaid(t, sessions[i%len(sessions)], ids[i], fmt.Sprintf("Order %d received", i))
+		started++
+	}
+	f.b.trWantRunCount(t, w, started, "concurrent starts")
+	f.b.trWantRunCount(t, draft, 0, "starts of a workflow never published")
+	for _, s := range sessions {
+		for i, ev := range f.b.events(t, s) {
+			if ev.GetSequence() != int64(i+1) {
+				t.Fatalf("session %s: event %d has sequence %d", s, i+1, ev.GetSequence())
+			}
+		}
+	}
+	conn, err := pgx.Connect(f.ctx, f.b.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(f.ctx)
+	var txs int
+	if err := conn.QueryRow(f.ctx, `SELECT count(DISTINCT xmin::text) FROM runs`).Scan(&txs); err != nil {
+		t.Fatal(err)
+	}
+	if txs >= started {
+		t.Errorf("%d concurrent starts were committed in %d transactions, want fewer", started, txs)
 	}
 }

@@ -69,6 +69,9 @@ type Options struct {
 	// LLM runs AI extraction and custom skill steps; nil means they fail
 	// (and validation refuses to publish them).
 	LLM *agent.LLM
+	// StartBatches is how many batches of programmatic starts run at once,
+	// each in its own transaction (default 2).
+	StartBatches int
 	// Jobs are other packages' jobs (the AI agent's) that run on the
 	// engine's queue, each set in its own River queue.
 	Jobs []store.JobSet
@@ -86,6 +89,7 @@ func (o *Options) defaults() {
 	o.RescueAfter = cmpOr(o.RescueAfter, o.JobTimeout+10*time.Second)
 	o.RetryBase = cmpOr(o.RetryBase, time.Second)
 	o.MaxSteps = cmpOr(o.MaxSteps, 1000)
+	o.StartBatches = cmpOr(o.StartBatches, 2)
 }
 
 func cmpOr[T comparable](v, def T) T {
@@ -109,6 +113,8 @@ type Engine struct {
 	// graphs caches compiled published versions (versionKey -> *graph),
 	// which never change.
 	graphs sync.Map
+	// starts batches programmatic starts.
+	starts *startBatcher
 	opts   Options
 	log    *slog.Logger
 }
@@ -125,6 +131,7 @@ func New(st *store.Store, sessions *session.Service, opts Options) (*Engine, err
 		store: st, sessions: sessions, http: outbound.NewClient(guard, "Parley/1.0"),
 		opts: opts, log: opts.Log,
 	}
+	e.starts = newStartBatcher(e, opts.StartBatches)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &advanceWorker{e: e})
 	river.AddWorker(workers, &emailWorker{e: e})

@@ -276,72 +276,75 @@ type Start struct {
 // session (TriggerWorkflow, the REST trigger path and the widget's
 // bot:scenario:run). The same idempotency key with the same request returns
 // the first run; with a different request it is KindConflict.
+//
+// Starts that arrive together are committed together (startBatcher).
 func (e *Engine) Trigger(ctx context.Context, workspaceID uuid.UUID, s Start) (domain.Run, error) {
-	var (
-		key  *string
-		hash []byte // identifies the request when there is a key to repeat it with
-	)
-	if s.IdempotencyKey != "" {
-		key, hash = &s.IdempotencyKey, requestHash(s)
+	c := &startCall{ctx: ctx, workspaceID: workspaceID, start: s, done: make(chan struct{})}
+	if s.IdempotencyKey != "" { // the hash identifies the request when there is a key to repeat it with
+		c.key, c.hash = &s.IdempotencyKey, requestHash(s)
 	}
-	var out domain.Run
-	err := e.store.InTx(ctx, func(ctx context.Context) error {
-		sess, w, guards, err := e.store.LockSessionToStart(ctx, workspaceID, s.SessionID, s.WorkflowID)
-		if err != nil {
-			return err
-		}
-		if key != nil {
-			// Under the session lock, a start with the same key that
-			// committed first is seen here: its run is the answer.
-			r, ok, err := e.sameRequest(ctx, workspaceID, s, hash)
-			if ok || err != nil {
-				out = r
-				return err
-			}
-		}
-		id := domain.PrefixWorkflow.Format(w.ID)
-		switch {
-		case w.Status == domain.WorkflowArchived:
-			return domain.Errorf(domain.KindFailedPrecondition, "workflow %s is archived: archived workflows start no runs", id)
-		case w.PublishedVersion == 0:
-			return domain.Errorf(domain.KindFailedPrecondition, "workflow %s is not published: publish it first (draft changes do not run in production)", id)
-		case w.Status != domain.WorkflowActive:
-			return domain.Errorf(domain.KindFailedPrecondition, "workflow %s is %s: resume it to start runs", id, w.Status)
-		}
-		v := domain.Run{WorkspaceID: workspaceID, WorkflowID: w.ID, Version: w.PublishedVersion}
-		g, err := e.graphOf(ctx, v)
-		if err != nil {
-			return err
-		}
-		if kind, _ := workflow.TriggerKindOf(g.trigger); kind != workflowv1.TriggerKind_TRIGGER_KIND_PROGRAMMATIC {
-			return domain.Errorf(domain.KindFailedPrecondition,
-				"workflow %s starts on %q events, not from code: give its published version a Programmatic trigger", id, workflow.TriggerKindName(kind))
-		}
-		if err := e.checkGuards(sess, guards); err != nil {
-			return err
-		}
-		ran, err := e.ranOnce(ctx, sess, w.ID, w.Settings)
-		if err != nil {
-			return err
-		}
-		if ran {
-			return domain.Errorf(domain.KindFailedPrecondition, "workflow %s runs once per conversation and already ran on session %s", id, domain.PrefixSession.Format(sess.ID))
-		}
-		out, err = e.startRun(ctx, newRun{
-			workflowID: w.ID, version: w.PublishedVersion, graph: g, session: sess, mode: domain.RunProduction,
-			trigger:     workflow.TriggerKindName(workflowv1.TriggerKind_TRIGGER_KIND_PROGRAMMATIC),
-			triggerData: map[string]any{"trigger": "programmatic"}, variables: nonNil(s.Variables),
-			idemKey: key, reqHash: hash,
-		})
-		return err
-	})
-	if key != nil && domain.KindOf(err) == domain.KindConflict {
+	e.starts.do(c)
+	if c.key != nil && domain.KindOf(c.err) == domain.KindConflict {
 		// A concurrent start with the same key won the race.
-		if r, ok, err2 := e.sameRequest(ctx, workspaceID, s, hash); ok || err2 != nil {
-			return r, err2
+		if r, ok, err := e.sameRequest(ctx, workspaceID, s, c.hash); ok || err != nil {
+			return r, err
 		}
 	}
-	return out, err
+	return c.run, c.err
+}
+
+// startLocked runs a programmatic start in the transaction in ctx. locked
+// is what LockSessionsToStart read for it, or nil to read it here.
+func (e *Engine) startLocked(ctx context.Context, c *startCall, locked *store.LockedStart) (domain.Run, error) {
+	workspaceID, s, key, hash := c.workspaceID, c.start, c.key, c.hash
+	if locked == nil {
+		l, err := e.store.LockSessionToStart(ctx, workspaceID, s.SessionID, s.WorkflowID)
+		if err != nil {
+			return domain.Run{}, err
+		}
+		locked = &l
+	}
+	sess, w, guards := locked.Session, locked.Workflow, locked.Guards
+	if key != nil {
+		// Under the session lock, a start with the same key that
+		// committed first is seen here: its run is the answer.
+		if r, ok, err := e.sameRequest(ctx, workspaceID, s, hash); ok || err != nil {
+			return r, err
+		}
+	}
+	id := domain.PrefixWorkflow.Format(w.ID)
+	switch {
+	case w.Status == domain.WorkflowArchived:
+		return domain.Run{}, domain.Errorf(domain.KindFailedPrecondition, "workflow %s is archived: archived workflows start no runs", id)
+	case w.PublishedVersion == 0:
+		return domain.Run{}, domain.Errorf(domain.KindFailedPrecondition, "workflow %s is not published: publish it first (draft changes do not run in production)", id)
+	case w.Status != domain.WorkflowActive:
+		return domain.Run{}, domain.Errorf(domain.KindFailedPrecondition, "workflow %s is %s: resume it to start runs", id, w.Status)
+	}
+	g, err := e.graphOf(ctx, domain.Run{WorkspaceID: workspaceID, WorkflowID: w.ID, Version: w.PublishedVersion})
+	if err != nil {
+		return domain.Run{}, err
+	}
+	if kind, _ := workflow.TriggerKindOf(g.trigger); kind != workflowv1.TriggerKind_TRIGGER_KIND_PROGRAMMATIC {
+		return domain.Run{}, domain.Errorf(domain.KindFailedPrecondition,
+			"workflow %s starts on %q events, not from code: give its published version a Programmatic trigger", id, workflow.TriggerKindName(kind))
+	}
+	if err := e.checkGuards(sess, guards); err != nil {
+		return domain.Run{}, err
+	}
+	ran, err := e.ranOnce(ctx, sess, w.ID, w.Settings)
+	if err != nil {
+		return domain.Run{}, err
+	}
+	if ran {
+		return domain.Run{}, domain.Errorf(domain.KindFailedPrecondition, "workflow %s runs once per conversation and already ran on session %s", id, domain.PrefixSession.Format(sess.ID))
+	}
+	return e.startRun(ctx, newRun{
+		workflowID: w.ID, version: w.PublishedVersion, graph: g, session: sess, mode: domain.RunProduction,
+		trigger:     workflow.TriggerKindName(workflowv1.TriggerKind_TRIGGER_KIND_PROGRAMMATIC),
+		triggerData: map[string]any{"trigger": "programmatic"}, variables: nonNil(s.Variables),
+		idemKey: key, reqHash: hash,
+	})
 }
 
 // sameRequest returns the run an earlier start with the same idempotency
@@ -379,8 +382,8 @@ func (e *Engine) checkGuards(sess domain.Session, g store.SessionRunGuards) erro
 // session and the workflow, which the caller has: one query serves both
 // kinds of start.
 func (e *Engine) runGuards(ctx context.Context, sess domain.Session, workflowID uuid.UUID) (store.SessionRunGuards, error) {
-	_, _, g, err := e.store.LockSessionToStart(ctx, sess.WorkspaceID, sess.ID, workflowID)
-	return g, err
+	l, err := e.store.LockSessionToStart(ctx, sess.WorkspaceID, sess.ID, workflowID)
+	return l.Guards, err
 }
 
 // full reports whether a session's unfinished runs reach the per-session

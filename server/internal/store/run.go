@@ -35,33 +35,37 @@ func (s *Store) CreateRun(ctx context.Context, r domain.Run) (domain.Run, error)
 	if err != nil {
 		return domain.Run{}, err
 	}
-	name := domain.PrefixRun.Format(r.ID)
-	if err := s.q.CreateRun(ctx, s.later(ctx, runKey(r.ID), func(err error) error { return interpretError(err, "run", name) }), p); err != nil {
-		return domain.Run{}, interpretError(err, "run", name)
+	row, err := encodeRunRow(p)
+	if err != nil {
+		return domain.Run{}, err
 	}
-	return runFromRow(db.Run(p))
+	name := domain.PrefixRun.Format(r.ID)
+	if err := s.writeRows(ctx, runRows, "", runKey(r.ID), row, func(err error) error { return interpretError(err, "run", name) }); err != nil {
+		return domain.Run{}, err
+	}
+	return runFromRow(p)
 }
 
 // runKey names a run's queued insert.
 func runKey(id uuid.UUID) string { return "run " + id.String() }
 
 // encodeRun is the row of a run, as the database keeps it.
-func encodeRun(r domain.Run) (db.CreateRunParams, error) {
+func encodeRun(r domain.Run) (db.Run, error) {
 	trigger, err := json.Marshal(nonNilMap(r.TriggerData))
 	if err != nil {
-		return db.CreateRunParams{}, fmt.Errorf("encode trigger data: %w", err)
+		return db.Run{}, fmt.Errorf("encode trigger data: %w", err)
 	}
 	vars, err := json.Marshal(nonNilMap(r.Variables))
 	if err != nil {
-		return db.CreateRunParams{}, fmt.Errorf("encode variables: %w", err)
+		return db.Run{}, fmt.Errorf("encode variables: %w", err)
 	}
 	var wait []byte
 	if r.Wait != nil {
 		if wait, err = json.Marshal(r.Wait); err != nil {
-			return db.CreateRunParams{}, fmt.Errorf("encode wait: %w", err)
+			return db.Run{}, fmt.Errorf("encode wait: %w", err)
 		}
 	}
-	return db.CreateRunParams{
+	return db.Run{
 		WorkspaceID: r.WorkspaceID, ID: r.ID, WorkflowID: r.WorkflowID, Version: r.Version, SessionID: r.SessionID,
 		Mode: r.Mode, Status: r.Status, Trigger: r.Trigger, TriggerData: trigger, Variables: vars,
 		Graph: nilIfEmpty(r.Graph), CurrentNodeID: r.CurrentNodeID, StepCount: r.StepCount, Epoch: r.Epoch,
@@ -112,11 +116,11 @@ func (s *Store) SaveRun(ctx context.Context, r domain.Run) (domain.Run, error) {
 		return domain.Run{}, err
 	}
 	name := domain.PrefixRun.Format(r.ID)
-	inserting, err := s.rewrite(ctx, runKey(r.ID), func(q db.DBTX) error { return s.q.CreateRun(ctx, q, p) })
+	row, err := encodeRunRow(p)
 	if err != nil {
 		return domain.Run{}, err
 	}
-	if !inserting {
+	if !rewriteRows(ctx, runKey(r.ID), row) {
 		err = s.q.UpdateRun(ctx, s.later(ctx, "", func(err error) error { return interpretError(err, "run", name) }), db.UpdateRunParams{
 			WorkspaceID: p.WorkspaceID, ID: p.ID, Status: p.Status, Variables: p.Variables, CurrentNodeID: p.CurrentNodeID,
 			StepCount: p.StepCount, Epoch: p.Epoch, Wait: p.Wait, WakeAt: p.WakeAt, CallAttempt: p.CallAttempt,
@@ -126,7 +130,7 @@ func (s *Store) SaveRun(ctx context.Context, r domain.Run) (domain.Run, error) {
 			return domain.Run{}, interpretError(err, "run", name)
 		}
 	}
-	return runFromRow(db.Run(p))
+	return runFromRow(p)
 }
 
 // ListRuns returns a page of runs, newest first.
@@ -210,48 +214,31 @@ func (s *Store) FoldExecutionCounts(ctx context.Context) error {
 	})
 }
 
-// storedStep is a step as UpsertRunSteps reads it.
-type storedStep struct {
-	Index      int32           `json:"index"`
-	NodeID     string          `json:"node_id"`
-	Kind       string          `json:"kind"`
-	Status     string          `json:"status"`
-	Input      json.RawMessage `json:"input"`
-	Output     json.RawMessage `json:"output"`
-	Conditions json.RawMessage `json:"conditions"`
-	Port       string          `json:"port"`
-	Error      string          `json:"error"`
-	Attempt    int32           `json:"attempt"`
-	StartedAt  time.Time       `json:"started_at"`
-	FinishedAt *time.Time      `json:"finished_at"`
-}
-
-// SaveRunSteps inserts steps of one run in one statement (inside a
-// transaction, queued: Store.later). A step that
-// waited gets how it ended, and keeps what it recorded when it began:
-// output keys the end does not set, and its notes before the end's.
+// SaveRunSteps writes steps of one run (inside a transaction, queued with
+// the other rows it writes: Store.writeRows). A step that waited gets how
+// it ended, and keeps what it recorded when it began: output keys the end
+// does not set, and its notes before the end's.
 func (s *Store) SaveRunSteps(ctx context.Context, steps []domain.RunStep) error {
 	if len(steps) == 0 {
 		return nil
 	}
-	rows := make([]storedStep, len(steps))
+	rows := make([]json.RawMessage, len(steps))
 	for i, st := range steps {
 		if st.RunID != steps[0].RunID || st.WorkspaceID != steps[0].WorkspaceID {
 			return fmt.Errorf("store: steps of runs %s and %s saved together", st.RunID, steps[0].RunID)
 		}
-		rows[i] = storedStep{
-			Index: st.Index, NodeID: st.NodeID, Kind: st.Kind, Status: st.Status,
+		row, err := json.Marshal(stepRow{
+			WorkspaceID: st.WorkspaceID, RunID: st.RunID, Index: st.Index, NodeID: st.NodeID, Kind: st.Kind, Status: st.Status,
 			Input: jsonOr(st.Input, "{}"), Output: jsonOr(st.Output, "{}"), Conditions: jsonOr(st.Conditions, "[]"),
 			Port: st.Port, Error: st.Error, Attempt: st.Attempt, StartedAt: st.StartedAt, FinishedAt: st.FinishedAt,
+		})
+		if err != nil {
+			return err
 		}
-	}
-	doc, err := json.Marshal(rows)
-	if err != nil {
-		return err
+		rows[i] = row
 	}
 	run := domain.PrefixRun.Format(steps[0].RunID)
-	return s.q.UpsertRunSteps(ctx, s.later(ctx, "", func(err error) error { return interpretError(err, "steps of run", run) }),
-		db.UpsertRunStepsParams{WorkspaceID: steps[0].WorkspaceID, RunID: steps[0].RunID, Steps: doc})
+	return s.writeRows(ctx, stepRows, steps[0].RunID.String(), "", rows, func(err error) error { return interpretError(err, "steps of run", run) })
 }
 
 // RunSteps returns a run's steps in order.

@@ -139,17 +139,14 @@ func (s *Store) SaveSession(ctx context.Context, sess domain.Session) (domain.Se
 		row.LeadStage, row.LeadAmountMinor, row.LeadCreatedAt = &stage, sess.Lead.AmountMinor, stored(&sess.Lead.CreatedAt)
 	}
 	id := domain.PrefixSession.Format(sess.ID)
-	err = s.q.UpdateSession(ctx, s.later(ctx, "", func(err error) error { return interpretError(err, "session", id) }), db.UpdateSessionParams{
-		WorkspaceID: row.WorkspaceID, ID: row.ID, Status: row.Status, Starred: row.Starred,
-		AssigneeOperatorID: row.AssigneeOperatorID, AssigneePersonaID: row.AssigneePersonaID,
-		Labels: row.Labels, Segments: row.Segments, Data: row.Data,
-		VisitorName: row.VisitorName, VisitorEmail: row.VisitorEmail, VisitorPhone: row.VisitorPhone,
-		LeadStage: row.LeadStage, LeadAmountMinor: row.LeadAmountMinor, LeadCreatedAt: row.LeadCreatedAt,
-		Agent: row.Agent, LastSequence: row.LastSequence, MessageCount: row.MessageCount,
-		LastMessageAt: row.LastMessageAt, UpdatedAt: row.UpdatedAt,
-	})
+	encoded, err := encodeSessionRow(row)
 	if err != nil {
-		return domain.Session{}, interpretError(err, "session", id)
+		return domain.Session{}, err
+	}
+	err = s.writeRows(ctx, sessionRows, row.WorkspaceID.String()+"/"+row.ID.String(), "", encoded,
+		func(err error) error { return interpretError(err, "session", id) })
+	if err != nil {
+		return domain.Session{}, err
 	}
 	if locked, ok := lockedSession(ctx, row.WorkspaceID, row.ID); ok {
 		row.TokenHash = locked.TokenHash
@@ -209,12 +206,15 @@ func (s *Store) AppendSessionEvent(ctx context.Context, e domain.SessionEvent) (
 	}
 	e.CreatedAt = e.CreatedAt.Truncate(time.Microsecond)
 	name := fmt.Sprintf("%s#%d", domain.PrefixSession.Format(e.SessionID), e.Sequence)
-	err := s.q.InsertSessionEvent(ctx, s.later(ctx, "", func(err error) error { return interpretError(err, "event", name) }), db.InsertSessionEventParams{
+	row, err := encodeRow(eventRow{
 		WorkspaceID: e.WorkspaceID, SessionID: e.SessionID, Sequence: e.Sequence, Kind: e.Kind, Actor: e.Actor,
 		OperatorID: e.OperatorID, CauseRunID: e.CauseRunID, ReplyTo: e.ReplyTo, Payload: e.Payload, CreatedAt: e.CreatedAt,
 	})
 	if err != nil {
-		return domain.SessionEvent{}, interpretError(err, "event", name)
+		return domain.SessionEvent{}, err
+	}
+	if err := s.writeRows(ctx, eventRows, "", "", row, func(err error) error { return interpretError(err, "event", name) }); err != nil {
+		return domain.SessionEvent{}, err
 	}
 	e.ID, e.Xid = 0, 0
 	if !noteEvent(ctx, e) {

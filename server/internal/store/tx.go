@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -46,6 +48,11 @@ type queued struct {
 	args []any
 	// interpret turns the write's error into the caller's, or is nil.
 	interpret func(error) error
+	// kind, when not nil, makes this a write of rows, merged with others
+	// of its kind when sent (mergeRows); id names what the rows are of.
+	kind *rowKind
+	id   string
+	rows []json.RawMessage
 }
 
 // txLike is what the ctx of InTx holds: the transaction or a savepoint in it.
@@ -80,14 +87,14 @@ func (t *tx) send(ctx context.Context, last string, args []any) (pgx.BatchResult
 	if begin {
 		b.BeginTx(pgx.TxOptions{})
 	}
-	for _, q := range t.pending {
+	pending := mergeRows(t.pending)
+	t.pending = nil
+	for _, q := range pending {
 		b.Queue(q.sql, q.args...)
 	}
 	if last != "" {
 		b.Queue(last, args...)
 	}
-	pending := t.pending
-	t.pending = nil
 	t.batches++
 	br := t.conn.SendBatch(ctx, b)
 	if begin {
@@ -261,12 +268,20 @@ type savepoint struct {
 	done   bool
 }
 
-// Commit releases the savepoint; the RELEASE is queued like a write.
+// Commit releases the savepoint. While the SAVEPOINT statement itself
+// still waits in the queue, nothing was sent since it, so it is dropped:
+// the writes after it are the transaction's, as a RELEASE would make them,
+// and they merge with the writes around them. Otherwise the RELEASE is
+// queued like a write.
 func (sp *savepoint) Commit(context.Context) error {
 	if sp.done || sp.tx.closed {
 		return pgx.ErrTxClosed
 	}
 	sp.done = true
+	if sp.batch == sp.batches {
+		sp.pending = slices.Delete(sp.pending, sp.at, sp.at+1)
+		return nil
+	}
 	sp.queue("", "release savepoint "+sp.name, nil, nil)
 	return nil
 }
@@ -280,12 +295,15 @@ func (sp *savepoint) Rollback(context.Context) error {
 		return pgx.ErrTxClosed
 	}
 	sp.done = true
-	sp.sessions = nil // its writes are undone, and maybe its locks
 	sp.tx.events = sp.tx.events[:sp.events]
 	if sp.batch == sp.batches {
+		if len(sp.pending) > sp.at+1 {
+			sp.sessions = nil // its writes are undone
+		} // else it sent and queued nothing: the sessions are as they were
 		sp.pending = sp.pending[:sp.at]
 		return nil
 	}
+	sp.sessions = nil // its writes are undone, and maybe its locks
 	sp.pending = nil
 	sp.queue("", "rollback to savepoint "+sp.name, nil, nil)
 	return nil
@@ -354,29 +372,6 @@ func (s *Store) later(ctx context.Context, key string, interpret func(error) err
 		return queuer{t.top(), key, interpret}
 	}
 	return s.pool
-}
-
-// rewrite replaces the write named key while it still waits in the queue of
-// the transaction in ctx with the one write makes, and reports whether it
-// did.
-func (s *Store) rewrite(ctx context.Context, key string, write func(db.DBTX) error) (bool, error) {
-	t, ok := ctx.Value(txKey{}).(txLike)
-	if !ok {
-		return false, nil
-	}
-	pending := t.top().pending
-	for i := len(pending) - 1; i >= 0; i-- {
-		if pending[i].key != key {
-			continue
-		}
-		var c capture
-		if err := write(&c); err != nil {
-			return false, err
-		}
-		pending[i].sql, pending[i].args = c.sql, c.args
-		return true, nil
-	}
-	return false, nil
 }
 
 // lockedSession returns a session's row as the transaction in ctx last

@@ -2,8 +2,10 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -312,5 +314,91 @@ func TestStatementsAfterTheTransactionAreRefused(t *testing.T) {
 	}
 	if _, err := f.st.AppendSessionEvent(inside, f.event(1)); !errors.Is(err, pgx.ErrTxClosed) {
 		t.Errorf("a write after the transaction ended: %v, want it refused", err)
+	}
+}
+
+// The rows a transaction queues for one table go to the database as one
+// statement, across savepoints whose statement was never sent; a session
+// saved twice is written once, in its last state; a step written twice
+// goes in a second statement, so the second write updates the first.
+func TestQueuedRowsOfATableGoInOneStatement(t *testing.T) {
+	f := newTxFixture(t)
+	ctx := context.Background()
+	r1, r2 := f.newRun(), f.newRun()
+	step := func(status, output string) []domain.RunStep {
+		return []domain.RunStep{{WorkspaceID: f.ws, RunID: r1.ID, Index: 0, NodeID: "start", Kind: "programmatic", Status: status,
+			Output: json.RawMessage(output), Attempt: 1, StartedAt: time.Now()}}
+	}
+	err := f.st.InTx(ctx, func(ctx context.Context) error {
+		if err := f.addLabel(ctx, "a"); err != nil { // reads the session: what follows is queued
+			return err
+		}
+		for i, r := range []domain.Run{r1, r2} {
+			err := f.st.Savepoint(ctx, func(ctx context.Context) error {
+				if _, err := f.st.CreateRun(ctx, r); err != nil {
+					return err
+				}
+				_, err := f.st.AppendSessionEvent(ctx, f.event(int64(i+1)))
+				return err
+			})
+			if err != nil {
+				return err
+			}
+		}
+		if err := f.st.SaveRunSteps(ctx, step(domain.StepWaiting, `{"asked": 1}`)); err != nil {
+			return err
+		}
+		if err := f.st.SaveRunSteps(ctx, step(domain.StepCompleted, `{"answer": 2}`)); err != nil {
+			return err
+		}
+		return f.addLabel(ctx, "b")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, f.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	statements := func(query string) int {
+		t.Helper()
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT count(DISTINCT cmin::text) FROM `+query).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := statements(`runs`); n != 1 {
+		t.Errorf("2 runs were inserted by %d statements, want 1", n)
+	}
+	if n := statements(`session_events`); n != 1 {
+		t.Errorf("2 events were inserted by %d statements, want 1", n)
+	}
+	if got := f.sequences(t); !slices.Equal(got, []int64{1, 2}) {
+		t.Errorf("events = %v, want [1 2]", got)
+	}
+	steps, err := f.st.RunSteps(ctx, f.ws, r1.ID)
+	if err != nil || len(steps) != 1 {
+		t.Fatalf("steps of the run = %v (%v), want 1", steps, err)
+	}
+	if steps[0].Status != domain.StepCompleted || !strings.Contains(string(steps[0].Output), `"asked": 1`) || !strings.Contains(string(steps[0].Output), `"answer": 2`) {
+		t.Errorf("step written twice = %s with output %s, want completed with both outputs", steps[0].Status, steps[0].Output)
+	}
+	sess, err := f.st.Session(ctx, f.ws, f.ses)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(sess.Labels, []string{"a", "b"}) {
+		t.Errorf("labels = %q, want [a b]", sess.Labels)
+	}
+	// The fresh session's row is its page's first tuple; one update puts
+	// its new version second.
+	var ctid string
+	if err := conn.QueryRow(ctx, `SELECT ctid::text FROM sessions WHERE id = $1`, f.ses).Scan(&ctid); err != nil {
+		t.Fatal(err)
+	}
+	if ctid != "(0,2)" {
+		t.Errorf("session row at %s after two saves in one stretch of writes, want (0,2): one update", ctid)
 	}
 }

@@ -45,28 +45,84 @@ type WorkflowToStart struct {
 	Settings         json.RawMessage
 }
 
+// Start names a run about to start on a session, for LockSessionsToStart.
+type Start struct {
+	WorkspaceID uuid.UUID `json:"workspace_id"`
+	SessionID   uuid.UUID `json:"session_id"`
+	WorkflowID  uuid.UUID `json:"workflow_id"`
+}
+
+// LockedStart is what a start needs: its session, locked until the
+// transaction ends, its workflow, and the guards of a run of the workflow
+// starting on the session.
+type LockedStart struct {
+	Session  domain.Session
+	Workflow WorkflowToStart
+	Guards   SessionRunGuards
+}
+
 // LockSessionToStart locks a session until the transaction in ctx ends (as
 // SessionForUpdate) and reads a workflow and the guards of a run of it
 // starting on the session, in one round trip. KindNotFound names the
 // session or the workflow that is missing.
-func (s *Store) LockSessionToStart(ctx context.Context, workspaceID, sessionID, workflowID uuid.UUID) (domain.Session, WorkflowToStart, SessionRunGuards, error) {
-	row, err := s.q.LockSessionToStart(ctx, s.conn(ctx), db.LockSessionToStartParams{WorkspaceID: workspaceID, SessionID: sessionID, WorkflowID: workflowID})
-	if errors.Is(err, pgx.ErrNoRows) { // say which one is missing
-		if _, err := s.SessionForUpdate(ctx, workspaceID, sessionID); err != nil {
-			return domain.Session{}, WorkflowToStart{}, SessionRunGuards{}, err
-		}
-		_, err = s.Workflow(ctx, workspaceID, workflowID)
-		return domain.Session{}, WorkflowToStart{}, SessionRunGuards{}, err
-	}
+func (s *Store) LockSessionToStart(ctx context.Context, workspaceID, sessionID, workflowID uuid.UUID) (LockedStart, error) {
+	st := Start{WorkspaceID: workspaceID, SessionID: sessionID, WorkflowID: workflowID}
+	locked, err := s.LockSessionsToStart(ctx, []Start{st})
 	if err != nil {
-		return domain.Session{}, WorkflowToStart{}, SessionRunGuards{}, err
+		return LockedStart{}, err
 	}
-	sess, err := lockedNow(ctx, row.Session)
-	w := WorkflowToStart{
-		ID: workflowID, Status: domain.WorkflowStatus(row.WorkflowStatus),
-		PublishedVersion: row.PublishedVersion, Settings: row.WorkflowSettings,
+	if locked[0] != nil {
+		return *locked[0], nil
 	}
-	return sess, w, SessionRunGuards{InCooldown: row.InCooldown, Unfinished: row.Unfinished}, err
+	// Say which one is missing.
+	if _, err := s.SessionForUpdate(ctx, workspaceID, sessionID); err != nil {
+		return LockedStart{}, err
+	}
+	if _, err := s.Workflow(ctx, workspaceID, workflowID); err != nil {
+		return LockedStart{}, err
+	}
+	return LockedStart{}, fmt.Errorf("store: start of workflow %s on session %s found neither missing", workflowID, sessionID)
+}
+
+// LockSessionsToStart is LockSessionToStart for several starts in one
+// statement, locking their sessions in the order of their ids. Its result
+// has, for each start, what LockSessionToStart gives, or nil where the
+// session or the workflow is missing. Starts on the same session get the
+// same snapshot of it: a start after another on that session reads it
+// again (LockSessionToStart) once the earlier one wrote.
+func (s *Store) LockSessionsToStart(ctx context.Context, starts []Start) ([]*LockedStart, error) {
+	doc, err := json.Marshal(starts)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.q.LockSessionsToStart(ctx, s.conn(ctx), doc)
+	if err != nil {
+		return nil, err
+	}
+	found := make(map[Start]*LockedStart, len(rows))
+	for _, row := range rows {
+		st := Start{WorkspaceID: row.Session.WorkspaceID, SessionID: row.Session.ID, WorkflowID: row.WorkflowID}
+		if found[st] != nil {
+			continue
+		}
+		sess, err := lockedNow(ctx, row.Session)
+		if err != nil {
+			return nil, err
+		}
+		found[st] = &LockedStart{
+			Session: sess,
+			Workflow: WorkflowToStart{
+				ID: row.WorkflowID, Status: domain.WorkflowStatus(row.WorkflowStatus),
+				PublishedVersion: row.PublishedVersion, Settings: row.WorkflowSettings,
+			},
+			Guards: SessionRunGuards{InCooldown: row.InCooldown, Unfinished: row.Unfinished},
+		}
+	}
+	out := make([]*LockedStart, len(starts))
+	for i, st := range starts {
+		out[i] = found[st]
+	}
+	return out, nil
 }
 
 // DeleteWorkflow removes a workflow and its versions; KindNotFound if none.
