@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
@@ -277,8 +278,13 @@ type Start struct {
 // bot:scenario:run). The same idempotency key with the same request returns
 // the first run; with a different request it is KindConflict.
 //
-// Starts that arrive together are committed together (startBatcher).
+// Starts that arrive together are committed together (startBatcher), in
+// transactions of their own: Trigger is not for use inside one, where it
+// would wait for its session's lock behind its own caller.
 func (e *Engine) Trigger(ctx context.Context, workspaceID uuid.UUID, s Start) (domain.Run, error) {
+	if store.InTransaction(ctx) {
+		return domain.Run{}, errors.New("engine: Trigger called inside a transaction")
+	}
 	c := &startCall{ctx: ctx, workspaceID: workspaceID, start: s, done: make(chan struct{})}
 	if s.IdempotencyKey != "" { // the hash identifies the request when there is a key to repeat it with
 		c.key, c.hash = &s.IdempotencyKey, requestHash(s)

@@ -113,6 +113,12 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 	return nil
 }
 
+// InTransaction reports whether ctx carries a transaction of InTx.
+func InTransaction(ctx context.Context) bool {
+	_, ok := ctx.Value(txKey{}).(txLike)
+	return ok
+}
+
 // Savepoint runs fn inside the transaction in ctx (InTx's), undoing only
 // what fn wrote when it fails: the transaction goes on.
 func (s *Store) Savepoint(ctx context.Context, fn func(ctx context.Context) error) error {
