@@ -376,7 +376,7 @@ UPDATE sessions s SET
     message_count        = x.message_count,
     last_message_at      = x.last_message_at,
     updated_at           = x.updated_at
-FROM jsonb_to_recordset($1::jsonb) AS x (
+FROM json_rows($1::jsonb) AS j, jsonb_to_record(j) AS x (
     workspace_id uuid, id uuid, status text, starred boolean, assignee_operator_id uuid, assignee_persona_id uuid,
     labels text[], segments text[], data jsonb, visitor_name text, visitor_email text, visitor_phone text,
     lead_stage text, lead_amount_minor bigint, lead_created_at timestamptz, agent jsonb, last_sequence bigint,

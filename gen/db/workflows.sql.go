@@ -349,7 +349,7 @@ SELECT s.workspace_id, s.id, s.channel, s.status, s.starred, s.assignee_operator
         WHERE u.workspace_id = s.workspace_id AND u.session_id = s.id
           AND u.status IN ('pending', 'running', 'waiting')
     )::bigint AS unfinished
-FROM jsonb_to_recordset($1::jsonb) AS x (workspace_id uuid, session_id uuid, workflow_id uuid)
+FROM json_rows($1::jsonb) AS j, jsonb_to_record(j) AS x (workspace_id uuid, session_id uuid, workflow_id uuid)
 JOIN sessions s ON s.workspace_id = x.workspace_id AND s.id = x.session_id
 JOIN workflows w ON w.workspace_id = x.workspace_id AND w.id = x.workflow_id
 ORDER BY s.workspace_id, s.id
