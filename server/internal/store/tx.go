@@ -437,10 +437,12 @@ func (c *capture) Exec(_ context.Context, sql string, args ...any) (pgconn.Comma
 	return pgconn.CommandTag{}, nil
 }
 
-func (c *capture) Query(context.Context, string, ...any) (pgx.Rows, error) {
-	return nil, errors.New("store: capture records writes only")
+// Query records its statement but runs nothing, so it returns an error.
+func (c *capture) Query(_ context.Context, sql string, args ...any) (pgx.Rows, error) {
+	c.sql, c.args = sql, args
+	return nil, errors.New("store: capture records statements only")
 }
 
 func (c *capture) QueryRow(context.Context, string, ...any) pgx.Row {
-	return failedRow{errors.New("store: capture records writes only")}
+	return failedRow{errors.New("store: capture records statements only")}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -400,5 +401,47 @@ func TestQueuedRowsOfATableGoInOneStatement(t *testing.T) {
 	}
 	if ctid != "(0,2)" {
 		t.Errorf("session row at %s after two saves in one stretch of writes, want (0,2): one update", ctid)
+	}
+}
+
+// A batch of a few rows is joined to its table by index: the planner is
+// told the JSON array is short (json_rows), so it does not scan a table of
+// thousands of sessions to update or lock four.
+func TestBatchedRowsAreJoinedByIndex(t *testing.T) {
+	f := newTxFixture(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, f.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `INSERT INTO sessions (workspace_id, id, channel) SELECT $1, gen_random_uuid(), 'api' FROM generate_series(1, 5000)`, f.ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `ANALYZE sessions`); err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for range 4 {
+		rows = append(rows, fmt.Sprintf(`{"workspace_id": %q, "id": %q, "session_id": %q, "workflow_id": %q}`, f.ws, f.ses, f.ses, f.workflow))
+	}
+	doc := "[" + strings.Join(rows, ",") + "]"
+	for name, sql := range store.BatchedJoins() {
+		// A generic plan, as a prepared statement gets after five runs.
+		if _, err := conn.Exec(ctx, `SET plan_cache_mode = force_generic_plan`); err != nil {
+			t.Fatal(err)
+		}
+		plan, err := conn.Query(ctx, "EXPLAIN "+sql, doc)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		lines, err := pgx.CollectRows(plan, pgx.RowTo[string])
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if text := strings.Join(lines, "\n"); strings.Contains(text, "Seq Scan on sessions") {
+			t.Errorf("%s scans sessions for 4 rows:\n%s", name, text)
+		}
 	}
 }
