@@ -351,26 +351,25 @@ func (q *Queries) GetRunForUpdate(ctx context.Context, db DBTX, arg GetRunForUpd
 }
 
 const insertRuns = `-- name: InsertRuns :exec
-WITH counted AS (
-    INSERT INTO workflow_execution_deltas (workspace_id, workflow_id, version)
-    SELECT c.workspace_id, c.workflow_id, c.version
-    FROM json_rows($1::jsonb) AS j, jsonb_to_record(j) AS c (workspace_id uuid, workflow_id uuid, version integer, mode text)
-    WHERE c.mode <> 'test'
+WITH inserted AS (
+    INSERT INTO runs (workspace_id, id, workflow_id, version, session_id, mode, status, trigger, trigger_data,
+                      variables, graph, current_node_id, step_count, epoch, wait, wake_at, call_attempt, error,
+                      depth, cause_run_id, fast_forward, stop_until, idempotency_key, request_hash,
+                      created_at, started_at, finished_at, updated_at)
+    SELECT x.workspace_id, x.id, x.workflow_id, x.version, x.session_id, x.mode, x.status, x.trigger, x.trigger_data,
+           x.variables, x.graph, x.current_node_id, x.step_count, x.epoch, x.wait, x.wake_at, x.call_attempt, x.error,
+           x.depth, x.cause_run_id, x.fast_forward, x.stop_until, x.idempotency_key, x.request_hash,
+           x.created_at, x.started_at, x.finished_at, x.updated_at
+    FROM jsonb_to_recordset($1::jsonb) AS x (
+        workspace_id uuid, id uuid, workflow_id uuid, version integer, session_id uuid, mode text, status text,
+        trigger text, trigger_data jsonb, variables jsonb, graph jsonb, current_node_id text, step_count integer,
+        epoch bigint, wait jsonb, wake_at timestamptz, call_attempt integer, error text, depth integer,
+        cause_run_id uuid, fast_forward boolean, stop_until timestamptz, idempotency_key text, request_hash bytea,
+        created_at timestamptz, started_at timestamptz, finished_at timestamptz, updated_at timestamptz)
+    RETURNING workspace_id, workflow_id, version, mode
 )
-INSERT INTO runs (workspace_id, id, workflow_id, version, session_id, mode, status, trigger, trigger_data,
-                  variables, graph, current_node_id, step_count, epoch, wait, wake_at, call_attempt, error,
-                  depth, cause_run_id, fast_forward, stop_until, idempotency_key, request_hash,
-                  created_at, started_at, finished_at, updated_at)
-SELECT x.workspace_id, x.id, x.workflow_id, x.version, x.session_id, x.mode, x.status, x.trigger, x.trigger_data,
-       x.variables, x.graph, x.current_node_id, x.step_count, x.epoch, x.wait, x.wake_at, x.call_attempt, x.error,
-       x.depth, x.cause_run_id, x.fast_forward, x.stop_until, x.idempotency_key, x.request_hash,
-       x.created_at, x.started_at, x.finished_at, x.updated_at
-FROM json_rows($1::jsonb) AS j, jsonb_to_record(j) AS x (
-    workspace_id uuid, id uuid, workflow_id uuid, version integer, session_id uuid, mode text, status text,
-    trigger text, trigger_data jsonb, variables jsonb, graph jsonb, current_node_id text, step_count integer,
-    epoch bigint, wait jsonb, wake_at timestamptz, call_attempt integer, error text, depth integer,
-    cause_run_id uuid, fast_forward boolean, stop_until timestamptz, idempotency_key text, request_hash bytea,
-    created_at timestamptz, started_at timestamptz, finished_at timestamptz, updated_at timestamptz)
+INSERT INTO workflow_execution_deltas (workspace_id, workflow_id, version)
+SELECT workspace_id, workflow_id, version FROM inserted WHERE mode <> 'test'
 `
 
 // Inserts runs (a JSON array of runs rows) in any state: new ones, or ones
@@ -681,7 +680,7 @@ INSERT INTO run_steps (workspace_id, run_id, index, node_id, kind, status, input
                        port, error, attempt, started_at, finished_at)
 SELECT s.workspace_id, s.run_id, s.index, s.node_id, s.kind, s.status, s.input, s.output, s.conditions,
        s.port, s.error, s.attempt, s.started_at, s.finished_at
-FROM json_rows($1::jsonb) AS j, jsonb_to_record(j) AS s (
+FROM jsonb_to_recordset($1::jsonb) AS s (
     workspace_id uuid, run_id uuid, index integer, node_id text, kind text, status text, input jsonb, output jsonb,
     conditions jsonb, port text, error text, attempt integer, started_at timestamptz, finished_at timestamptz)
 ON CONFLICT (workspace_id, run_id, index) DO UPDATE SET

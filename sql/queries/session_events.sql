@@ -3,7 +3,7 @@
 -- reads the array in order, so their ids follow it.
 INSERT INTO session_events (workspace_id, session_id, sequence, kind, actor, operator_id, cause_run_id, reply_to, payload, created_at)
 SELECT e.workspace_id, e.session_id, e.sequence, e.kind, e.actor, e.operator_id, e.cause_run_id, e.reply_to, e.payload, e.created_at
-FROM json_rows(@events::jsonb) AS j, jsonb_to_record(j) AS e (
+FROM jsonb_to_recordset(@events::jsonb) AS e (
     workspace_id uuid, session_id uuid, sequence bigint, kind text, actor text, operator_id uuid, cause_run_id uuid,
     reply_to bigint, payload jsonb, created_at timestamptz);
 

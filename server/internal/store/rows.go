@@ -13,7 +13,7 @@ import (
 )
 
 // rowKind is a write of whole rows to one table that takes its rows as a
-// JSON array (json_rows, migration 0009), so that rows queued by one transaction
+// JSON array, so that rows queued by one transaction
 // for the same table go to the database as one statement, however many
 // starts, runs or messages queued them: a statement's fixed cost in
 // PostgreSQL (portal, executor start and end, plan cache) is paid once per
