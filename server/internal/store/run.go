@@ -18,7 +18,7 @@ import (
 // execution (shown in the counts once folded, FoldExecutionCounts). The
 // run's fields other than those of a new run are ignored; it is created at
 // r.CreatedAt, or now. Inside a transaction the insert waits to go with the
-// next statement (Store.later), and a SaveRun of the run before then
+// next statement (Store.writeRows), and a SaveRun of the run before then
 // writes its state into the insert instead: the row is written once.
 func (s *Store) CreateRun(ctx context.Context, r domain.Run) (domain.Run, error) {
 	created := r.CreatedAt

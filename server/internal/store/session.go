@@ -116,7 +116,7 @@ func (s *Store) SessionHeads(ctx context.Context, workspaceIDs, ids []uuid.UUID)
 
 // SaveSession writes a session's whole state (locked by SessionForUpdate),
 // updated now. Inside a transaction the write waits to go with the next
-// statement (Store.later).
+// statement (Store.writeRows).
 func (s *Store) SaveSession(ctx context.Context, sess domain.Session) (domain.Session, error) {
 	data, err := json.Marshal(nonNilMap(sess.Data))
 	if err != nil {
@@ -198,7 +198,7 @@ func sessionFromRow(r db.Session) (domain.Session, error) {
 // AppendSessionEvent inserts one event, created at e.CreatedAt (or now);
 // the caller holds the session lock and gives the next sequence. Once the
 // event is committed the OnEventsCommitted functions hear of it. Inside a
-// transaction the insert waits to go with the next statement (Store.later),
+// transaction the insert waits to go with the next statement (Store.writeRows),
 // so the event returned has no ID and Xid: only reads give those.
 func (s *Store) AppendSessionEvent(ctx context.Context, e domain.SessionEvent) (domain.SessionEvent, error) {
 	if e.CreatedAt.IsZero() {

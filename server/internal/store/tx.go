@@ -17,8 +17,9 @@ import (
 
 // tx is the transaction InTx runs its function in. It saves round trips to
 // the database: BEGIN goes with the transaction's first statement, and the
-// writes whose result nobody reads (see Store.later) wait in a queue and go
-// with the next statement, or with COMMIT, as one pipelined batch. So a
+// writes whose result nobody reads (see Store.later and Store.writeRows)
+// wait in a queue and go with the next statement, or with COMMIT, as one
+// pipelined batch, rows for one table merged into one statement. So a
 // statement always sees every write made before it in the transaction, and
 // a queued write that fails fails the statement it went with, and the
 // transaction: nothing is half-written. A transaction that never sent
