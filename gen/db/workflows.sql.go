@@ -349,7 +349,7 @@ SELECT s.workspace_id, s.id, s.channel, s.status, s.starred, s.assignee_operator
         WHERE u.workspace_id = s.workspace_id AND u.session_id = s.id
           AND u.status IN ('pending', 'running', 'waiting')
     )::bigint AS unfinished
-FROM json_rows($1::jsonb) AS j, jsonb_to_record(j) AS x (workspace_id uuid, session_id uuid, workflow_id uuid)
+FROM jsonb_array_elements($1::jsonb) AS e, jsonb_to_record(e) AS x (workspace_id uuid, session_id uuid, workflow_id uuid)
 JOIN sessions s ON s.workspace_id = x.workspace_id AND s.id = x.session_id
 JOIN workflows w ON w.workspace_id = x.workspace_id AND w.id = x.workflow_id
 ORDER BY s.workspace_id, s.id
@@ -374,6 +374,7 @@ type LockSessionsToStartRow struct {
 // stop-workflow cooldown on the session has not ended yet, and how many of
 // its runs are unfinished (the per-session cap). A row for each start whose
 // session and workflow exist.
+// The starts are read one by one, as in UpdateSessions.
 func (q *Queries) LockSessionsToStart(ctx context.Context, db DBTX, starts []byte) ([]LockSessionsToStartRow, error) {
 	rows, err := db.Query(ctx, lockSessionsToStart, starts)
 	if err != nil {

@@ -29,6 +29,10 @@ WHERE (s.workspace_id, s.id) IN (SELECT unnest(@workspace_ids::uuid[]), unnest(@
 -- name: UpdateSessions :exec
 -- Writes the whole state of sessions (a JSON array of sessions rows, at
 -- most one per session) after changes.
+-- The rows are read one by one (jsonb_array_elements, then jsonb_to_record):
+-- so the planner probes the sessions' index for them. Read as one
+-- jsonb_to_recordset, estimated at 100 rows, they would be hash-joined over
+-- a sequential scan of sessions.
 UPDATE sessions s SET
     status               = x.status,
     starred              = x.starred,
@@ -48,7 +52,7 @@ UPDATE sessions s SET
     message_count        = x.message_count,
     last_message_at      = x.last_message_at,
     updated_at           = x.updated_at
-FROM json_rows(@sessions::jsonb) AS j, jsonb_to_record(j) AS x (
+FROM jsonb_array_elements(@sessions::jsonb) AS e, jsonb_to_record(e) AS x (
     workspace_id uuid, id uuid, status text, starred boolean, assignee_operator_id uuid, assignee_persona_id uuid,
     labels text[], segments text[], data jsonb, visitor_name text, visitor_email text, visitor_phone text,
     lead_stage text, lead_amount_minor bigint, lead_created_at timestamptz, agent jsonb, last_sequence bigint,

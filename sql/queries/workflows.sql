@@ -15,6 +15,7 @@ SELECT * FROM workflows WHERE workspace_id = @workspace_id AND id = @id;
 -- stop-workflow cooldown on the session has not ended yet, and how many of
 -- its runs are unfinished (the per-session cap). A row for each start whose
 -- session and workflow exist.
+-- The starts are read one by one, as in UpdateSessions.
 SELECT sqlc.embed(s), w.id AS workflow_id, w.status AS workflow_status, w.published_version, w.settings AS workflow_settings,
     EXISTS (
         SELECT 1 FROM runs c
@@ -25,7 +26,7 @@ SELECT sqlc.embed(s), w.id AS workflow_id, w.status AS workflow_status, w.publis
         WHERE u.workspace_id = s.workspace_id AND u.session_id = s.id
           AND u.status IN ('pending', 'running', 'waiting')
     )::bigint AS unfinished
-FROM json_rows(@starts::jsonb) AS j, jsonb_to_record(j) AS x (workspace_id uuid, session_id uuid, workflow_id uuid)
+FROM jsonb_array_elements(@starts::jsonb) AS e, jsonb_to_record(e) AS x (workspace_id uuid, session_id uuid, workflow_id uuid)
 JOIN sessions s ON s.workspace_id = x.workspace_id AND s.id = x.session_id
 JOIN workflows w ON w.workspace_id = x.workspace_id AND w.id = x.workflow_id
 ORDER BY s.workspace_id, s.id

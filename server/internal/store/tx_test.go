@@ -404,8 +404,8 @@ func TestQueuedRowsOfATableGoInOneStatement(t *testing.T) {
 	}
 }
 
-// A batch of a few rows is joined to its table by index: the planner is
-// told the JSON array is short (json_rows), so it does not scan a table of
+// A batch of a few rows is joined to its table by index: the statements
+// read the JSON array row by row, so the planner does not scan a table of
 // thousands of sessions to update or lock four.
 func TestBatchedRowsAreJoinedByIndex(t *testing.T) {
 	f := newTxFixture(t)
