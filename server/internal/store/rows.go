@@ -2,14 +2,12 @@ package store
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
-	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/parleyhq/parley/gen/db"
+	"github.com/parleyhq/parley/server/internal/domain"
 )
 
 // rowKind is a write of whole rows to one table that takes its rows as a
@@ -163,134 +161,97 @@ func jsonArray(rows []json.RawMessage) []byte {
 }
 
 // runRow is a runs row as InsertRuns reads it.
-type runRow struct {
-	WorkspaceID    uuid.UUID       `json:"workspace_id"`
-	ID             uuid.UUID       `json:"id"`
-	WorkflowID     uuid.UUID       `json:"workflow_id"`
-	Version        int32           `json:"version"`
-	SessionID      uuid.UUID       `json:"session_id"`
-	Mode           string          `json:"mode"`
-	Status         string          `json:"status"`
-	Trigger        string          `json:"trigger"`
-	TriggerData    json.RawMessage `json:"trigger_data"`
-	Variables      json.RawMessage `json:"variables"`
-	Graph          json.RawMessage `json:"graph"`
-	CurrentNodeID  string          `json:"current_node_id"`
-	StepCount      int32           `json:"step_count"`
-	Epoch          int64           `json:"epoch"`
-	Wait           json.RawMessage `json:"wait"`
-	WakeAt         *time.Time      `json:"wake_at"`
-	CallAttempt    int32           `json:"call_attempt"`
-	Error          string          `json:"error"`
-	Depth          int32           `json:"depth"`
-	CauseRunID     *uuid.UUID      `json:"cause_run_id"`
-	FastForward    bool            `json:"fast_forward"`
-	StopUntil      *time.Time      `json:"stop_until"`
-	IdempotencyKey *string         `json:"idempotency_key"`
-	RequestHash    bytea           `json:"request_hash"`
-	CreatedAt      time.Time       `json:"created_at"`
-	StartedAt      *time.Time      `json:"started_at"`
-	FinishedAt     *time.Time      `json:"finished_at"`
-	UpdatedAt      time.Time       `json:"updated_at"`
-}
-
-func encodeRunRow(r db.Run) ([]json.RawMessage, error) {
-	return encodeRow(runRow{
-		WorkspaceID: r.WorkspaceID, ID: r.ID, WorkflowID: r.WorkflowID, Version: r.Version, SessionID: r.SessionID,
-		Mode: r.Mode, Status: r.Status, Trigger: r.Trigger, TriggerData: r.TriggerData, Variables: r.Variables,
-		Graph: r.Graph, CurrentNodeID: r.CurrentNodeID, StepCount: r.StepCount, Epoch: r.Epoch, Wait: r.Wait,
-		WakeAt: r.WakeAt, CallAttempt: r.CallAttempt, Error: r.Error, Depth: r.Depth, CauseRunID: r.CauseRunID,
-		FastForward: r.FastForward, StopUntil: r.StopUntil, IdempotencyKey: r.IdempotencyKey, RequestHash: r.RequestHash,
-		CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, UpdatedAt: r.UpdatedAt,
-	})
+func runRow(r db.Run) []json.RawMessage {
+	j := newRowJSON(1024 + len(r.TriggerData) + len(r.Variables) + len(r.Graph) + len(r.Wait))
+	j.uuid("workspace_id", r.WorkspaceID)
+	j.uuid("id", r.ID)
+	j.uuid("workflow_id", r.WorkflowID)
+	j.int("version", int64(r.Version))
+	j.uuid("session_id", r.SessionID)
+	j.str("mode", r.Mode)
+	j.str("status", r.Status)
+	j.str("trigger", r.Trigger)
+	j.json("trigger_data", r.TriggerData)
+	j.json("variables", r.Variables)
+	j.json("graph", r.Graph)
+	j.str("current_node_id", r.CurrentNodeID)
+	j.int("step_count", int64(r.StepCount))
+	j.int("epoch", r.Epoch)
+	j.json("wait", r.Wait)
+	opt(j, "wake_at", r.WakeAt, (*rowJSON).time)
+	j.int("call_attempt", int64(r.CallAttempt))
+	j.str("error", r.Error)
+	j.int("depth", int64(r.Depth))
+	opt(j, "cause_run_id", r.CauseRunID, (*rowJSON).uuid)
+	j.bool("fast_forward", r.FastForward)
+	opt(j, "stop_until", r.StopUntil, (*rowJSON).time)
+	opt(j, "idempotency_key", r.IdempotencyKey, (*rowJSON).str)
+	j.bytea("request_hash", r.RequestHash)
+	j.time("created_at", r.CreatedAt)
+	opt(j, "started_at", r.StartedAt, (*rowJSON).time)
+	opt(j, "finished_at", r.FinishedAt, (*rowJSON).time)
+	j.time("updated_at", r.UpdatedAt)
+	return []json.RawMessage{j.row()}
 }
 
 // sessionRow is a sessions row as UpdateSessions reads it.
-type sessionRow struct {
-	WorkspaceID        uuid.UUID       `json:"workspace_id"`
-	ID                 uuid.UUID       `json:"id"`
-	Status             string          `json:"status"`
-	Starred            bool            `json:"starred"`
-	AssigneeOperatorID *uuid.UUID      `json:"assignee_operator_id"`
-	AssigneePersonaID  *uuid.UUID      `json:"assignee_persona_id"`
-	Labels             []string        `json:"labels"`
-	Segments           []string        `json:"segments"`
-	Data               json.RawMessage `json:"data"`
-	VisitorName        string          `json:"visitor_name"`
-	VisitorEmail       string          `json:"visitor_email"`
-	VisitorPhone       string          `json:"visitor_phone"`
-	LeadStage          *string         `json:"lead_stage"`
-	LeadAmountMinor    int64           `json:"lead_amount_minor"`
-	LeadCreatedAt      *time.Time      `json:"lead_created_at"`
-	Agent              json.RawMessage `json:"agent"`
-	LastSequence       int64           `json:"last_sequence"`
-	MessageCount       int64           `json:"message_count"`
-	LastMessageAt      *time.Time      `json:"last_message_at"`
-	UpdatedAt          time.Time       `json:"updated_at"`
-}
-
-func encodeSessionRow(r db.Session) ([]json.RawMessage, error) {
-	return encodeRow(sessionRow{
-		WorkspaceID: r.WorkspaceID, ID: r.ID, Status: r.Status, Starred: r.Starred,
-		AssigneeOperatorID: r.AssigneeOperatorID, AssigneePersonaID: r.AssigneePersonaID,
-		Labels: r.Labels, Segments: r.Segments, Data: r.Data,
-		VisitorName: r.VisitorName, VisitorEmail: r.VisitorEmail, VisitorPhone: r.VisitorPhone,
-		LeadStage: r.LeadStage, LeadAmountMinor: r.LeadAmountMinor, LeadCreatedAt: r.LeadCreatedAt,
-		Agent: r.Agent, LastSequence: r.LastSequence, MessageCount: r.MessageCount,
-		LastMessageAt: r.LastMessageAt, UpdatedAt: r.UpdatedAt,
-	})
+func sessionRow(r db.Session) []json.RawMessage {
+	j := newRowJSON(768 + len(r.Data) + len(r.Agent))
+	j.uuid("workspace_id", r.WorkspaceID)
+	j.uuid("id", r.ID)
+	j.str("status", r.Status)
+	j.bool("starred", r.Starred)
+	opt(j, "assignee_operator_id", r.AssigneeOperatorID, (*rowJSON).uuid)
+	opt(j, "assignee_persona_id", r.AssigneePersonaID, (*rowJSON).uuid)
+	j.strs("labels", r.Labels)
+	j.strs("segments", r.Segments)
+	j.json("data", r.Data)
+	j.str("visitor_name", r.VisitorName)
+	j.str("visitor_email", r.VisitorEmail)
+	j.str("visitor_phone", r.VisitorPhone)
+	opt(j, "lead_stage", r.LeadStage, (*rowJSON).str)
+	j.int("lead_amount_minor", r.LeadAmountMinor)
+	opt(j, "lead_created_at", r.LeadCreatedAt, (*rowJSON).time)
+	j.json("agent", r.Agent)
+	j.int("last_sequence", r.LastSequence)
+	j.int("message_count", r.MessageCount)
+	opt(j, "last_message_at", r.LastMessageAt, (*rowJSON).time)
+	j.time("updated_at", r.UpdatedAt)
+	return []json.RawMessage{j.row()}
 }
 
 // eventRow is a session_events row as InsertSessionEvents reads it.
-type eventRow struct {
-	WorkspaceID uuid.UUID       `json:"workspace_id"`
-	SessionID   uuid.UUID       `json:"session_id"`
-	Sequence    int64           `json:"sequence"`
-	Kind        string          `json:"kind"`
-	Actor       string          `json:"actor"`
-	OperatorID  *uuid.UUID      `json:"operator_id"`
-	CauseRunID  *uuid.UUID      `json:"cause_run_id"`
-	ReplyTo     *int64          `json:"reply_to"`
-	Payload     json.RawMessage `json:"payload"`
-	CreatedAt   time.Time       `json:"created_at"`
+func eventRow(e domain.SessionEvent) []json.RawMessage {
+	j := newRowJSON(384 + len(e.Payload))
+	j.uuid("workspace_id", e.WorkspaceID)
+	j.uuid("session_id", e.SessionID)
+	j.int("sequence", e.Sequence)
+	j.str("kind", e.Kind)
+	j.str("actor", e.Actor)
+	opt(j, "operator_id", e.OperatorID, (*rowJSON).uuid)
+	opt(j, "cause_run_id", e.CauseRunID, (*rowJSON).uuid)
+	opt(j, "reply_to", e.ReplyTo, (*rowJSON).int)
+	j.json("payload", e.Payload)
+	j.time("created_at", e.CreatedAt)
+	return []json.RawMessage{j.row()}
 }
 
 // stepRow is a run_steps row as UpsertRunSteps reads it.
-type stepRow struct {
-	WorkspaceID uuid.UUID       `json:"workspace_id"`
-	RunID       uuid.UUID       `json:"run_id"`
-	Index       int32           `json:"index"`
-	NodeID      string          `json:"node_id"`
-	Kind        string          `json:"kind"`
-	Status      string          `json:"status"`
-	Input       json.RawMessage `json:"input"`
-	Output      json.RawMessage `json:"output"`
-	Conditions  json.RawMessage `json:"conditions"`
-	Port        string          `json:"port"`
-	Error       string          `json:"error"`
-	Attempt     int32           `json:"attempt"`
-	StartedAt   time.Time       `json:"started_at"`
-	FinishedAt  *time.Time      `json:"finished_at"`
-}
-
-func encodeRow(row any) ([]json.RawMessage, error) {
-	b, err := json.Marshal(row)
-	if err != nil {
-		return nil, err
-	}
-	return []json.RawMessage{b}, nil
-}
-
-// bytea is a bytea value in a JSON row: PostgreSQL's hex text form, or
-// null.
-type bytea []byte
-
-func (b bytea) MarshalJSON() ([]byte, error) {
-	if b == nil {
-		return []byte("null"), nil
-	}
-	out := make([]byte, 0, 4+2*len(b)+1)
-	out = append(out, `"\\x`...)
-	out = hex.AppendEncode(out, b)
-	return append(out, '"'), nil
+func stepRow(st domain.RunStep) json.RawMessage {
+	j := newRowJSON(384 + len(st.Input) + len(st.Output) + len(st.Conditions))
+	j.uuid("workspace_id", st.WorkspaceID)
+	j.uuid("run_id", st.RunID)
+	j.int("index", int64(st.Index))
+	j.str("node_id", st.NodeID)
+	j.str("kind", st.Kind)
+	j.str("status", st.Status)
+	j.json("input", jsonOr(st.Input, "{}"))
+	j.json("output", jsonOr(st.Output, "{}"))
+	j.json("conditions", jsonOr(st.Conditions, "[]"))
+	j.str("port", st.Port)
+	j.str("error", st.Error)
+	j.int("attempt", int64(st.Attempt))
+	j.time("started_at", st.StartedAt)
+	opt(j, "finished_at", st.FinishedAt, (*rowJSON).time)
+	return j.row()
 }

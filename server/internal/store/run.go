@@ -35,12 +35,8 @@ func (s *Store) CreateRun(ctx context.Context, r domain.Run) (domain.Run, error)
 	if err != nil {
 		return domain.Run{}, err
 	}
-	row, err := encodeRunRow(p)
-	if err != nil {
-		return domain.Run{}, err
-	}
 	name := domain.PrefixRun.Format(r.ID)
-	if err := s.writeRows(ctx, runRows, "", runKey(r.ID), row, func(err error) error { return interpretError(err, "run", name) }); err != nil {
+	if err := s.writeRows(ctx, runRows, "", runKey(r.ID), runRow(p), func(err error) error { return interpretError(err, "run", name) }); err != nil {
 		return domain.Run{}, err
 	}
 	return runFromRow(p)
@@ -116,11 +112,7 @@ func (s *Store) SaveRun(ctx context.Context, r domain.Run) (domain.Run, error) {
 		return domain.Run{}, err
 	}
 	name := domain.PrefixRun.Format(r.ID)
-	row, err := encodeRunRow(p)
-	if err != nil {
-		return domain.Run{}, err
-	}
-	if !rewriteRows(ctx, runKey(r.ID), row) {
+	if !rewriteRows(ctx, runKey(r.ID), runRow(p)) {
 		err = s.q.UpdateRun(ctx, s.later(ctx, "", func(err error) error { return interpretError(err, "run", name) }), db.UpdateRunParams{
 			WorkspaceID: p.WorkspaceID, ID: p.ID, Status: p.Status, Variables: p.Variables, CurrentNodeID: p.CurrentNodeID,
 			StepCount: p.StepCount, Epoch: p.Epoch, Wait: p.Wait, WakeAt: p.WakeAt, CallAttempt: p.CallAttempt,
@@ -227,15 +219,7 @@ func (s *Store) SaveRunSteps(ctx context.Context, steps []domain.RunStep) error 
 		if st.RunID != steps[0].RunID || st.WorkspaceID != steps[0].WorkspaceID {
 			return fmt.Errorf("store: steps of runs %s and %s saved together", st.RunID, steps[0].RunID)
 		}
-		row, err := json.Marshal(stepRow{
-			WorkspaceID: st.WorkspaceID, RunID: st.RunID, Index: st.Index, NodeID: st.NodeID, Kind: st.Kind, Status: st.Status,
-			Input: jsonOr(st.Input, "{}"), Output: jsonOr(st.Output, "{}"), Conditions: jsonOr(st.Conditions, "[]"),
-			Port: st.Port, Error: st.Error, Attempt: st.Attempt, StartedAt: st.StartedAt, FinishedAt: st.FinishedAt,
-		})
-		if err != nil {
-			return err
-		}
-		rows[i] = row
+		rows[i] = stepRow(st)
 	}
 	run := domain.PrefixRun.Format(steps[0].RunID)
 	return s.writeRows(ctx, stepRows, steps[0].RunID.String(), "", rows, func(err error) error { return interpretError(err, "steps of run", run) })

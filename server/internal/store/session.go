@@ -139,11 +139,7 @@ func (s *Store) SaveSession(ctx context.Context, sess domain.Session) (domain.Se
 		row.LeadStage, row.LeadAmountMinor, row.LeadCreatedAt = &stage, sess.Lead.AmountMinor, stored(&sess.Lead.CreatedAt)
 	}
 	id := domain.PrefixSession.Format(sess.ID)
-	encoded, err := encodeSessionRow(row)
-	if err != nil {
-		return domain.Session{}, err
-	}
-	err = s.writeRows(ctx, sessionRows, row.WorkspaceID.String()+"/"+row.ID.String(), "", encoded,
+	err = s.writeRows(ctx, sessionRows, row.WorkspaceID.String()+"/"+row.ID.String(), "", sessionRow(row),
 		func(err error) error { return interpretError(err, "session", id) })
 	if err != nil {
 		return domain.Session{}, err
@@ -206,14 +202,7 @@ func (s *Store) AppendSessionEvent(ctx context.Context, e domain.SessionEvent) (
 	}
 	e.CreatedAt = e.CreatedAt.Truncate(time.Microsecond)
 	name := fmt.Sprintf("%s#%d", domain.PrefixSession.Format(e.SessionID), e.Sequence)
-	row, err := encodeRow(eventRow{
-		WorkspaceID: e.WorkspaceID, SessionID: e.SessionID, Sequence: e.Sequence, Kind: e.Kind, Actor: e.Actor,
-		OperatorID: e.OperatorID, CauseRunID: e.CauseRunID, ReplyTo: e.ReplyTo, Payload: e.Payload, CreatedAt: e.CreatedAt,
-	})
-	if err != nil {
-		return domain.SessionEvent{}, err
-	}
-	if err := s.writeRows(ctx, eventRows, "", "", row, func(err error) error { return interpretError(err, "event", name) }); err != nil {
+	if err := s.writeRows(ctx, eventRows, "", "", eventRow(e), func(err error) error { return interpretError(err, "event", name) }); err != nil {
 		return domain.SessionEvent{}, err
 	}
 	e.ID, e.Xid = 0, 0
