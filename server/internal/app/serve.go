@@ -90,6 +90,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go func() { engineDone <- runs.Run(engineCtx, cfg.ShutdownTimeout) }()
 	authn := auth.NewAuthenticator(db.Store)
 	authn.SetSessionTokenResolver(sessions)
+	go authn.Watch(engineCtx)
 	handler := api.NewHandler(api.Deps{
 		Log:       log,
 		Metrics:   api.NewMetrics(),

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"strings"
+	"sync"
 
 	"github.com/parleyhq/parley/server/internal/domain"
 	"github.com/parleyhq/parley/server/internal/store"
@@ -18,6 +19,7 @@ type SessionTokenResolver interface {
 type Authenticator struct {
 	store    *store.Store
 	sessions SessionTokenResolver
+	tokens   tokenCache
 }
 
 // NewAuthenticator returns an Authenticator reading API tokens from st.
@@ -53,7 +55,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (domain
 		}
 		return p, err
 	default:
-		t, err := a.store.APITokenBySecretHash(ctx, HashSecret(secret))
+		t, err := a.apiToken(ctx, HashSecret(secret))
 		if domain.KindOf(err) == domain.KindNotFound {
 			return domain.Principal{}, errUnknownToken
 		}
@@ -67,4 +69,77 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (domain
 			Kind: domain.PrincipalAPIToken, WorkspaceID: t.WorkspaceID, TokenID: t.ID, Scopes: t.Scopes,
 		}, nil
 	}
+}
+
+// apiToken returns the token whose secret hashes to h, from the cache when
+// it holds it.
+func (a *Authenticator) apiToken(ctx context.Context, h []byte) (domain.APIToken, error) {
+	if t, ok := a.tokens.get(h); ok {
+		return t, nil
+	}
+	gen := a.tokens.generation()
+	t, err := a.store.APITokenBySecretHash(ctx, h)
+	if err == nil && t.RevokedAt == nil {
+		a.tokens.put(h, t, gen)
+	}
+	return t, err
+}
+
+// Watch keeps API tokens cached, and forgets them as they are revoked (on
+// any replica, or by the token command), until ctx ends: a request then
+// does not read its token from the database. A revoked token is refused
+// once the revocation's notification arrives, moments after it commits.
+// Without Watch, or while its connection is lost, nothing is cached.
+func (a *Authenticator) Watch(ctx context.Context) {
+	a.store.Listen(ctx, store.APITokensChannel,
+		func(string) { a.tokens.reset(true) },
+		func() { a.tokens.reset(true) },
+		func() { a.tokens.reset(false) })
+}
+
+// tokenCache holds valid API tokens by the hash of their secret.
+type tokenCache struct {
+	mu sync.Mutex
+	// on: the revocations' notifications are being heard.
+	on bool
+	// gen counts resets, so that a token read from the database before a
+	// revocation was heard is not cached after it.
+	gen    uint64
+	tokens map[string]domain.APIToken
+}
+
+func (c *tokenCache) get(h []byte) (domain.APIToken, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, ok := c.tokens[string(h)]
+	return t, ok
+}
+
+func (c *tokenCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// put caches t, read when the generation was gen, unless the cache was
+// reset since or is off.
+func (c *tokenCache) put(h []byte, t domain.APIToken, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.on || gen != c.gen {
+		return
+	}
+	if c.tokens == nil {
+		c.tokens = map[string]domain.APIToken{}
+	}
+	c.tokens[string(h)] = t
+}
+
+// reset forgets every token, and turns caching on or off.
+func (c *tokenCache) reset(on bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.on = on
+	c.gen++
+	c.tokens = nil
 }

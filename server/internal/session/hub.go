@@ -99,7 +99,7 @@ func (h *Hub) Run(ctx context.Context) {
 	h.store.Listen(ctx, notifyChannel, h.notified, func() {
 		poke(h, h.sessions, nil)
 		poke(h, h.workspaces, nil)
-	})
+	}, nil)
 }
 
 func (h *Hub) poll(ctx context.Context, every time.Duration, fn func()) {

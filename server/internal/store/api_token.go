@@ -52,12 +52,25 @@ func (s *Store) APITokens(ctx context.Context, workspaceID uuid.UUID) ([]domain.
 	return out, nil
 }
 
-// RevokeAPIToken revokes a token of the workspace (idempotent); KindNotFound
-// if the workspace has no such token.
+// APITokensChannel is the notification channel on which revoking a token
+// tells every replica, whose authenticators may hold it, its id.
+const APITokensChannel = "parley_api_tokens"
+
+// RevokeAPIToken revokes a token of the workspace (idempotent) and, when
+// that commits, notifies APITokensChannel; KindNotFound if the workspace
+// has no such token.
 func (s *Store) RevokeAPIToken(ctx context.Context, workspaceID, id uuid.UUID) (domain.APIToken, error) {
-	row, err := s.q.RevokeAPIToken(ctx, s.conn(ctx), db.RevokeAPITokenParams{WorkspaceID: workspaceID, ID: id})
+	var row db.ApiToken
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		row, err = s.q.RevokeAPIToken(ctx, s.conn(ctx), db.RevokeAPITokenParams{WorkspaceID: workspaceID, ID: id})
+		if err != nil {
+			return interpretError(err, "API token", id.String())
+		}
+		return s.Notify(ctx, APITokensChannel, id.String())
+	})
 	if err != nil {
-		return domain.APIToken{}, interpretError(err, "API token", id.String())
+		return domain.APIToken{}, err
 	}
 	return apiTokenFromRow(row), nil
 }

@@ -10,14 +10,17 @@ import (
 
 // Listen receives the notifications of a PostgreSQL channel on a dedicated
 // connection and calls onNotify with each payload, until ctx ends. When the
-// connection breaks it reconnects (backing off up to 5 s) and calls
-// onResync: notifications sent meanwhile are lost, so whoever relies on them
-// must re-read what they stand for. onResync is also called once the first
-// LISTEN is in place.
-func (s *Store) Listen(ctx context.Context, channel string, onNotify func(payload string), onResync func()) {
+// connection breaks it calls onLost (if not nil), reconnects (backing off up
+// to 5 s) and calls onResync: notifications sent meanwhile are lost, so
+// whoever relies on them must re-read what they stand for. onResync is also
+// called once the first LISTEN is in place, and onLost when Listen returns.
+func (s *Store) Listen(ctx context.Context, channel string, onNotify func(payload string), onResync, onLost func()) {
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		err := s.listenOnce(ctx, channel, onNotify, onResync, func() { backoff = 100 * time.Millisecond })
+		if onLost != nil {
+			onLost()
+		}
 		if ctx.Err() != nil || err == nil {
 			return
 		}
