@@ -74,10 +74,10 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (domain
 // apiToken returns the token whose secret hashes to h, from the cache when
 // it holds it.
 func (a *Authenticator) apiToken(ctx context.Context, h []byte) (domain.APIToken, error) {
-	if t, ok := a.tokens.get(h); ok {
+	t, gen, ok := a.tokens.get(h)
+	if ok {
 		return t, nil
 	}
-	gen := a.tokens.generation()
 	t, err := a.store.APITokenBySecretHash(ctx, h)
 	if err == nil && t.RevokedAt == nil {
 		a.tokens.put(h, t, gen)
@@ -108,17 +108,13 @@ type tokenCache struct {
 	tokens map[string]domain.APIToken
 }
 
-func (c *tokenCache) get(h []byte) (domain.APIToken, bool) {
+// get returns the token cached for h, if any, and the generation to put
+// it with once read.
+func (c *tokenCache) get(h []byte) (domain.APIToken, uint64, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t, ok := c.tokens[string(h)]
-	return t, ok
-}
-
-func (c *tokenCache) generation() uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.gen
+	return t, c.gen, ok
 }
 
 // put caches t, read when the generation was gen, unless the cache was
