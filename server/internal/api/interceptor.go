@@ -13,6 +13,7 @@ import (
 
 	"github.com/parleyhq/parley/server/internal/auth"
 	"github.com/parleyhq/parley/server/internal/domain"
+	"github.com/parleyhq/parley/server/internal/session"
 )
 
 // interceptors are what every RPC goes through, outermost first: panics
@@ -191,13 +192,16 @@ func (i *authInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc
 	}
 }
 
-// authorizeStream authorizes a stream's caller. It is kept out of line so
-// that its frame is not on the stack of a stream while it idles (see
+// authorizeStream authorizes a stream's caller, aside (a session token is
+// read from the database). It is kept out of line so that its frame is not
+// on the stack of a stream while it idles (see
 // SessionHandler.openSubscription).
 //
 //go:noinline
 func (i *authInterceptor) authorizeStream(ctx context.Context, conn connect.StreamingHandlerConn) (context.Context, connect.StreamingHandlerConn, error) {
-	p, err := i.authorize(ctx, conn.Spec().Procedure, conn.RequestHeader().Get("Authorization"))
+	p, err := session.Aside(func() (domain.Principal, error) {
+		return i.authorize(ctx, conn.Spec().Procedure, conn.RequestHeader().Get("Authorization"))
+	})
 	if err != nil {
 		return nil, nil, err
 	}

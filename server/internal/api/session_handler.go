@@ -62,7 +62,7 @@ func (h *SessionHandler) GetSession(ctx context.Context, req *connect.Request[se
 	if err != nil {
 		return nil, err
 	}
-	s, err := h.sessions.Get(ctx, p.WorkspaceID, id)
+	s, err := session.Aside(func() (domain.Session, error) { return h.sessions.Get(ctx, p.WorkspaceID, id) })
 	if err != nil {
 		return nil, err
 	}
@@ -273,10 +273,12 @@ func (s *subscription) heartbeat(hb session.Heartbeat[int64]) error {
 
 // openSubscription checks a Subscribe request and sends the stream's
 // first heartbeat: the client learns it is connected (and the head of the
-// log) without waiting for an event. It is kept out of line, as are the
-// other steps of a stream's start, so that their frames are not on the
-// stack of an idle stream: a stream waits with under 3 KiB of stack in
-// use, and the runtime shrinks its stack to 8 KiB.
+// log) without waiting for an event. It reads the session aside, so
+// that the stream's stack does not grow past 8 KiB (see session.Aside), and
+// it is kept out of line, as are the other steps of a stream's start, so
+// that their frames are not on the stack of an idle stream: a stream waits
+// with under 3 KiB of stack in use, and the runtime shrinks its stack to
+// 8 KiB.
 //
 //go:noinline
 func (h *SessionHandler) openSubscription(ctx context.Context, req *connect.Request[sessionv1.SubscribeRequest], stream *connect.ServerStream[sessionv1.SubscribeResponse]) (*subscription, error) {
@@ -284,7 +286,7 @@ func (h *SessionHandler) openSubscription(ctx context.Context, req *connect.Requ
 	if err != nil {
 		return nil, err
 	}
-	s, err := h.sessions.Get(ctx, p.WorkspaceID, id)
+	s, err := session.Aside(func() (domain.Session, error) { return h.sessions.Get(ctx, p.WorkspaceID, id) })
 	if err != nil {
 		return nil, err
 	}
@@ -305,7 +307,8 @@ func (h *SessionHandler) SubscribeWorkspace(ctx context.Context, req *connect.Re
 		}
 	} else {
 		var err error
-		if from, err = h.sessions.Hub().WorkspaceHead(ctx, p.WorkspaceID); err != nil {
+		from, err = session.Aside(func() (domain.WorkspaceCursor, error) { return h.sessions.Hub().WorkspaceHead(ctx, p.WorkspaceID) })
+		if err != nil {
 			return err
 		}
 	}
