@@ -273,7 +273,7 @@ func (s *subscription) heartbeat(hb session.Heartbeat[int64]) error {
 
 // openSubscription checks a Subscribe request and sends the stream's
 // first heartbeat: the client learns it is connected (and the head of the
-// log) without waiting for an event. It reads the session aside, so
+// log) without waiting for an event. It reads the session's head aside, so
 // that the stream's stack does not grow past 8 KiB (see session.Aside), and
 // it is kept out of line, as are the other steps of a stream's start, so
 // that their frames are not on the stack of an idle stream: a stream waits
@@ -286,15 +286,15 @@ func (h *SessionHandler) openSubscription(ctx context.Context, req *connect.Requ
 	if err != nil {
 		return nil, err
 	}
-	s, err := session.Aside(func() (domain.Session, error) { return h.sessions.Get(ctx, p.WorkspaceID, id) })
+	head, err := session.Aside(func() (int64, error) { return h.sessions.LastSequence(ctx, p.WorkspaceID, id) })
 	if err != nil {
 		return nil, err
 	}
-	if after := req.Msg.GetAfterSequence(); after > s.LastSequence {
-		return nil, domain.Invalid("after_sequence", "is past the newest event of the session (%d)", s.LastSequence)
+	if after := req.Msg.GetAfterSequence(); after > head {
+		return nil, domain.Invalid("after_sequence", "is past the newest event of the session (%d)", head)
 	}
 	sub := &subscription{principal: p, session: id, stream: stream}
-	return sub, sub.heartbeat(session.Heartbeat[int64]{Time: time.Now(), Head: s.LastSequence})
+	return sub, sub.heartbeat(session.Heartbeat[int64]{Time: time.Now(), Head: head})
 }
 
 func (h *SessionHandler) SubscribeWorkspace(ctx context.Context, req *connect.Request[sessionv1.SubscribeWorkspaceRequest], stream *connect.ServerStream[sessionv1.SubscribeWorkspaceResponse]) error {

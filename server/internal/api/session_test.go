@@ -629,6 +629,26 @@ func TestSubscribeResumesAfterADroppedConnectionWithNoGapAndNoDuplicate(t *testi
 		}
 		wantField(t, stream.Err(), connect.CodeInvalidArgument, "after_sequence")
 	})
+	t.Run("another workspace's session", func(t *testing.T) {
+		ws2, _, err := b.tokens.EnsureWorkspace(ctx, "elsewhere")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, tok2, err := b.tokens.Create(ctx, ws2.ID, "other", domain.AllScopes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel() // a stream opened by mistake ends with the test
+		stream, err := b.sessionClient(tok2).Subscribe(ctx, connect.NewRequest(&sessionv1.SubscribeRequest{SessionId: s.GetId()}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stream.Receive() {
+			t.Fatalf("a token of another workspace got %v from the session's stream", stream.Msg())
+		}
+		wantCode(t, stream.Err(), connect.CodeNotFound)
+	})
 }
 
 func TestThousandSubscribersOfOneSessionAllReceiveAnEvent(t *testing.T) {

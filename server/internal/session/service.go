@@ -83,6 +83,12 @@ func (s *Service) Get(ctx context.Context, workspaceID, id uuid.UUID) (domain.Se
 	return s.store.Session(ctx, workspaceID, id)
 }
 
+// LastSequence returns the sequence of a session's newest event (0 when it
+// has none). KindNotFound when the session does not exist.
+func (s *Service) LastSequence(ctx context.Context, workspaceID, id uuid.UUID) (int64, error) {
+	return s.store.SessionLastSequence(ctx, workspaceID, id)
+}
+
 // List returns a page of sessions, newest first.
 func (s *Service) List(ctx context.Context, workspaceID uuid.UUID, f domain.SessionFilter) ([]domain.Session, error) {
 	return s.store.ListSessions(ctx, workspaceID, f)
