@@ -15,16 +15,21 @@ import (
 // every embedded JSON value, cost about 8 % of a trigger's CPU; the
 // embedded values here are the store's own encodings (or what it read from
 // PostgreSQL), and PostgreSQL parses the whole row anyway.
-type rowJSON struct{ b []byte }
+type rowJSON struct {
+	a *rowArena
+	b []byte
+}
 
-func newRowJSON(size int) *rowJSON {
-	r := &rowJSON{b: make([]byte, 0, size)}
+// newRowJSON starts a row in a (nil: on the heap) with room for about size
+// bytes.
+func newRowJSON(a *rowArena, size int) *rowJSON {
+	r := &rowJSON{a: a, b: a.room(size)}
 	r.b = append(r.b, '{')
 	return r
 }
 
 // row ends the object.
-func (r *rowJSON) row() json.RawMessage { return append(r.b, '}') }
+func (r *rowJSON) row() json.RawMessage { return r.a.keep(append(r.b, '}')) }
 
 func (r *rowJSON) key(k string) {
 	if len(r.b) > 1 {

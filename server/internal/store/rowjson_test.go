@@ -66,7 +66,7 @@ func TestRunRowMatchesEncodingJSON(t *testing.T) {
 		if r.RequestHash != nil {
 			want["request_hash"] = `\x0001fe`
 		}
-		got := decoded(t, runRow(r)[0])
+		got := decoded(t, runRow(nil, r)[0])
 		if w := decoded(t, must(json.Marshal(want))); !reflect.DeepEqual(got, w) {
 			t.Errorf("%s:\n got %v\nwant %v", name, got, w)
 		}

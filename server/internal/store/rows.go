@@ -48,7 +48,7 @@ func (s *Store) writeRows(ctx context.Context, kind *rowKind, id, key string, ro
 		top.pending = append(top.pending, queued{key: key, kind: kind, id: id, rows: rows, interpret: interpret})
 		return nil
 	}
-	err := kind.exec(ctx, s.pool, jsonArray(rows))
+	err := kind.exec(ctx, s.pool, jsonArray(nil, rows))
 	if err != nil && interpret != nil {
 		err = interpret(err)
 	}
@@ -76,7 +76,7 @@ func rewriteRows(ctx context.Context, key string, rows []json.RawMessage) bool {
 // row writes becomes one statement per kind (more when the kind's rows
 // repeat an id), in rowKinds' order; other writes go as they are, between
 // the stretches.
-func mergeRows(pending []queued) []queued {
+func mergeRows(a *rowArena, pending []queued) []queued {
 	out := make([]queued, 0, len(pending))
 	for i := 0; i < len(pending); {
 		if pending[i].kind == nil {
@@ -89,7 +89,7 @@ func mergeRows(pending []queued) []queued {
 			j++
 		}
 		for _, kind := range rowKinds {
-			out = appendMerged(out, kind, pending[i:j])
+			out = appendMerged(a, out, kind, pending[i:j])
 		}
 		i = j
 	}
@@ -97,14 +97,14 @@ func mergeRows(pending []queued) []queued {
 }
 
 // appendMerged appends the statements of one kind's writes among stretch.
-func appendMerged(out []queued, kind *rowKind, stretch []queued) []queued {
+func appendMerged(a *rowArena, out []queued, kind *rowKind, stretch []queued) []queued {
 	var (
 		rows      []json.RawMessage
 		first     *queued
 		seen      map[string]int // id → index of its first row in rows
 		flushRows = func() {
 			if first != nil {
-				out = append(out, statementOf(kind, rows, first.interpret))
+				out = append(out, statementOf(a, kind, rows, first.interpret))
 			}
 			rows, first, seen = nil, nil, nil
 		}
@@ -137,19 +137,19 @@ func appendMerged(out []queued, kind *rowKind, stretch []queued) []queued {
 }
 
 // statementOf is the statement that writes rows of a kind.
-func statementOf(kind *rowKind, rows []json.RawMessage, interpret func(error) error) queued {
+func statementOf(a *rowArena, kind *rowKind, rows []json.RawMessage, interpret func(error) error) queued {
 	var c capture
-	_ = kind.exec(context.Background(), &c, jsonArray(rows)) // capture only records
+	_ = kind.exec(context.Background(), &c, jsonArray(a, rows)) // capture only records
 	return queued{sql: c.sql, args: c.args, interpret: interpret}
 }
 
-// jsonArray joins encoded rows into a JSON array.
-func jsonArray(rows []json.RawMessage) []byte {
+// jsonArray joins encoded rows into a JSON array, in a (nil: on the heap).
+func jsonArray(a *rowArena, rows []json.RawMessage) []byte {
 	n := 2
 	for _, r := range rows {
 		n += len(r) + 1
 	}
-	b := make([]byte, 0, n)
+	b := a.room(n)
 	b = append(b, '[')
 	for i, r := range rows {
 		if i > 0 {
@@ -157,12 +157,12 @@ func jsonArray(rows []json.RawMessage) []byte {
 		}
 		b = append(b, r...)
 	}
-	return append(b, ']')
+	return a.keep(append(b, ']'))
 }
 
 // runRow is a runs row as InsertRuns reads it.
-func runRow(r db.Run) []json.RawMessage {
-	j := newRowJSON(1024 + len(r.TriggerData) + len(r.Variables) + len(r.Graph) + len(r.Wait))
+func runRow(a *rowArena, r db.Run) []json.RawMessage {
+	j := newRowJSON(a, 1024+len(r.TriggerData)+len(r.Variables)+len(r.Graph)+len(r.Wait))
 	j.uuid("workspace_id", r.WorkspaceID)
 	j.uuid("id", r.ID)
 	j.uuid("workflow_id", r.WorkflowID)
@@ -195,8 +195,8 @@ func runRow(r db.Run) []json.RawMessage {
 }
 
 // sessionRow is a sessions row as UpdateSessions reads it.
-func sessionRow(r db.Session) []json.RawMessage {
-	j := newRowJSON(768 + len(r.Data) + len(r.Agent))
+func sessionRow(a *rowArena, r db.Session) []json.RawMessage {
+	j := newRowJSON(a, 768+len(r.Data)+len(r.Agent))
 	j.uuid("workspace_id", r.WorkspaceID)
 	j.uuid("id", r.ID)
 	j.str("status", r.Status)
@@ -221,8 +221,8 @@ func sessionRow(r db.Session) []json.RawMessage {
 }
 
 // eventRow is a session_events row as InsertSessionEvents reads it.
-func eventRow(e domain.SessionEvent) []json.RawMessage {
-	j := newRowJSON(384 + len(e.Payload))
+func eventRow(a *rowArena, e domain.SessionEvent) []json.RawMessage {
+	j := newRowJSON(a, 384+len(e.Payload))
 	j.uuid("workspace_id", e.WorkspaceID)
 	j.uuid("session_id", e.SessionID)
 	j.int("sequence", e.Sequence)
@@ -237,8 +237,8 @@ func eventRow(e domain.SessionEvent) []json.RawMessage {
 }
 
 // stepRow is a run_steps row as UpsertRunSteps reads it.
-func stepRow(st domain.RunStep) json.RawMessage {
-	j := newRowJSON(384 + len(st.Input) + len(st.Output) + len(st.Conditions))
+func stepRow(a *rowArena, st domain.RunStep) json.RawMessage {
+	j := newRowJSON(a, 384+len(st.Input)+len(st.Output)+len(st.Conditions))
 	j.uuid("workspace_id", st.WorkspaceID)
 	j.uuid("run_id", st.RunID)
 	j.int("index", int64(st.Index))

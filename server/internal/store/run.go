@@ -36,7 +36,7 @@ func (s *Store) CreateRun(ctx context.Context, r domain.Run) (domain.Run, error)
 		return domain.Run{}, err
 	}
 	name := domain.PrefixRun.Format(r.ID)
-	if err := s.writeRows(ctx, runRows, "", runKey(r.ID), runRow(p), func(err error) error { return interpretError(err, "run", name) }); err != nil {
+	if err := s.writeRows(ctx, runRows, "", runKey(r.ID), runRow(arenaOf(ctx), p), func(err error) error { return interpretError(err, "run", name) }); err != nil {
 		return domain.Run{}, err
 	}
 	return runFromRow(p)
@@ -112,7 +112,7 @@ func (s *Store) SaveRun(ctx context.Context, r domain.Run) (domain.Run, error) {
 		return domain.Run{}, err
 	}
 	name := domain.PrefixRun.Format(r.ID)
-	if !rewriteRows(ctx, runKey(r.ID), runRow(p)) {
+	if !rewriteRows(ctx, runKey(r.ID), runRow(arenaOf(ctx), p)) {
 		err = s.q.UpdateRun(ctx, s.later(ctx, "", func(err error) error { return interpretError(err, "run", name) }), db.UpdateRunParams{
 			WorkspaceID: p.WorkspaceID, ID: p.ID, Status: p.Status, Variables: p.Variables, CurrentNodeID: p.CurrentNodeID,
 			StepCount: p.StepCount, Epoch: p.Epoch, Wait: p.Wait, WakeAt: p.WakeAt, CallAttempt: p.CallAttempt,
@@ -214,12 +214,12 @@ func (s *Store) SaveRunSteps(ctx context.Context, steps []domain.RunStep) error 
 	if len(steps) == 0 {
 		return nil
 	}
-	rows := make([]json.RawMessage, len(steps))
+	rows, a := make([]json.RawMessage, len(steps)), arenaOf(ctx)
 	for i, st := range steps {
 		if st.RunID != steps[0].RunID || st.WorkspaceID != steps[0].WorkspaceID {
 			return fmt.Errorf("store: steps of runs %s and %s saved together", st.RunID, steps[0].RunID)
 		}
-		rows[i] = stepRow(st)
+		rows[i] = stepRow(a, st)
 	}
 	run := domain.PrefixRun.Format(steps[0].RunID)
 	return s.writeRows(ctx, stepRows, steps[0].RunID.String(), "", rows, func(err error) error { return interpretError(err, "steps of run", run) })

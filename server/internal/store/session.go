@@ -139,7 +139,7 @@ func (s *Store) SaveSession(ctx context.Context, sess domain.Session) (domain.Se
 		row.LeadStage, row.LeadAmountMinor, row.LeadCreatedAt = &stage, sess.Lead.AmountMinor, stored(&sess.Lead.CreatedAt)
 	}
 	id := domain.PrefixSession.Format(sess.ID)
-	err = s.writeRows(ctx, sessionRows, row.WorkspaceID.String()+"/"+row.ID.String(), "", sessionRow(row),
+	err = s.writeRows(ctx, sessionRows, row.WorkspaceID.String()+"/"+row.ID.String(), "", sessionRow(arenaOf(ctx), row),
 		func(err error) error { return interpretError(err, "session", id) })
 	if err != nil {
 		return domain.Session{}, err
@@ -202,7 +202,7 @@ func (s *Store) AppendSessionEvent(ctx context.Context, e domain.SessionEvent) (
 	}
 	e.CreatedAt = e.CreatedAt.Truncate(time.Microsecond)
 	name := fmt.Sprintf("%s#%d", domain.PrefixSession.Format(e.SessionID), e.Sequence)
-	if err := s.writeRows(ctx, eventRows, "", "", eventRow(e), func(err error) error { return interpretError(err, "event", name) }); err != nil {
+	if err := s.writeRows(ctx, eventRows, "", "", eventRow(arenaOf(ctx), e), func(err error) error { return interpretError(err, "event", name) }); err != nil {
 		return domain.SessionEvent{}, err
 	}
 	e.ID, e.Xid = 0, 0

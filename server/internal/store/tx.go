@@ -39,6 +39,8 @@ type tx struct {
 	sessions map[[2]uuid.UUID]db.Session
 	// events are the session events it appended.
 	events []domain.SessionEvent
+	// arena holds the JSON rows it writes, until it ends.
+	arena rowArena
 }
 
 // queued is a write waiting to be sent.
@@ -88,7 +90,7 @@ func (t *tx) send(ctx context.Context, last string, args []any) (pgx.BatchResult
 	if begin {
 		b.BeginTx(pgx.TxOptions{})
 	}
-	pending := mergeRows(t.pending)
+	pending := mergeRows(&t.arena, t.pending)
 	t.pending = nil
 	for _, q := range pending {
 		b.Queue(q.sql, q.args...)
@@ -221,6 +223,7 @@ func (t *tx) Commit(ctx context.Context) error {
 	if t.closed {
 		return pgx.ErrTxClosed
 	}
+	defer t.arena.release()
 	if t.db == nil && len(t.pending) == 0 {
 		t.closed = true
 		return nil // nothing was sent or waits: nothing to commit
@@ -245,6 +248,7 @@ func (t *tx) Rollback(ctx context.Context) error {
 	if t.closed {
 		return pgx.ErrTxClosed
 	}
+	defer t.arena.release()
 	t.closed = true
 	t.pending = nil
 	if t.db == nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -442,6 +443,57 @@ func TestBatchedRowsAreJoinedByIndex(t *testing.T) {
 		}
 		if text := strings.Join(lines, "\n"); strings.Contains(text, "Seq Scan on sessions") {
 			t.Errorf("%s scans sessions for 4 rows:\n%s", name, text)
+		}
+	}
+}
+
+// TestRowsOfManyTransactionsAreWrittenAsQueued writes, in transactions one
+// after the other, events whose rows fill several of the chunks a
+// transaction's rows are kept in (one larger than a chunk), and reads every
+// event back as it was queued: no row is overwritten by a later one, in
+// its own transaction or in the next, which reuses the chunks.
+func TestRowsOfManyTransactionsAreWrittenAsQueued(t *testing.T) {
+	f := newTxFixture(t)
+	ctx := context.Background()
+	payload := func(seq int64) []byte {
+		n := 1 + int(seq*37)%2000
+		if seq == 150 {
+			n = 40 << 10
+		}
+		return fmt.Appendf(nil, `{"seq": %d, "text": %q}`, seq, strings.Repeat(fmt.Sprint(seq%10), n))
+	}
+	seq := int64(0)
+	for range 3 {
+		err := f.st.InTx(ctx, func(ctx context.Context) error {
+			for range 100 {
+				seq++
+				e := f.event(seq)
+				e.Payload = payload(seq)
+				if _, err := f.st.AppendSessionEvent(ctx, e); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := f.st.SessionEvents(ctx, f.ws, f.ses, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != int(seq) {
+		t.Fatalf("read %d events, want %d", len(got), seq)
+	}
+	for _, e := range got {
+		var have, want any
+		if err := json.Unmarshal(e.Payload, &have); err != nil {
+			t.Fatal(err)
+		}
+		_ = json.Unmarshal(payload(e.Sequence), &want)
+		if !reflect.DeepEqual(have, want) {
+			t.Fatalf("event %d reads %.80s…, want %.80s…", e.Sequence, e.Payload, payload(e.Sequence))
 		}
 	}
 }
