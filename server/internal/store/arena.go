@@ -8,7 +8,7 @@ import (
 
 // rowArena holds the JSON rows a transaction writes (rows.go), and the
 // arrays they are sent in, in chunks that go back to a pool when the
-// transaction ends. Allocated one by one they were an eighth of the bytes
+// transaction ends. Allocated one by one they were about a tenth of the bytes
 // the server allocated per trigger (pprof, at 500 triggers/s), and pgx
 // copies them into its own buffers when it sends them: nothing reads them
 // after the transaction.
