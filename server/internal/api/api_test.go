@@ -306,15 +306,8 @@ func TestAuthMatrix(t *testing.T) {
 		wantCode(t, get(sessionsOnly), connect.CodePermissionDenied)
 	})
 	t.Run("other workspace", func(t *testing.T) {
-		other, _, err := b.tokens.EnsureWorkspace(ctx, "other")
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, otherToken, err := b.tokens.Create(ctx, other.ID, "other", domain.AllScopes)
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = get(otherToken)
+		otherToken := b.otherWorkspaceToken(t)
+		err := get(otherToken)
 		wantCode(t, err, connect.CodeNotFound)
 		if strings.Contains(err.Error(), "Secret plan") {
 			t.Errorf("not-found error leaks the workflow: %v", err)

@@ -208,6 +208,22 @@ func (b *testBundle) scopedToken(t testing.TB, scopes ...domain.Scope) string {
 	return secret
 }
 
+// otherWorkspaceToken is an API token with every scope, of another
+// workspace than b's.
+func (b *testBundle) otherWorkspaceToken(t testing.TB) string {
+	t.Helper()
+	ctx := context.Background()
+	other, _, err := b.tokens.EnsureWorkspace(ctx, "other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, secret, err := b.tokens.Create(ctx, other.ID, "other", domain.AllScopes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return secret
+}
+
 // sayGraph is "programmatic -> send_message text -> end".
 func sayGraph(text string) *workflowv1.Graph {
 	return workflowtest.ChainGraph(programmatic(), node("say", &workflowv1.SendMessageAction{Text: text}))
@@ -245,14 +261,7 @@ func TestRESTTriggerWorkflowRefusals(t *testing.T) {
 	starred := b.trPublishSay(t, "on star", &workflowv1.ConversationStarredTrigger{}, "starred")
 	readOnly := b.scopedToken(t, domain.ScopeWorkflowsRead)
 	agentOnly := b.scopedToken(t, domain.ScopeAgentTrigger)
-	other, _, err := b.tokens.EnsureWorkspace(ctx, "other")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, otherToken, err := b.tokens.Create(ctx, other.ID, "other", domain.AllScopes)
-	if err != nil {
-		t.Fatal(err)
-	}
+	otherToken := b.otherWorkspaceToken(t)
 	ok := jsonBody(t, map[string]any{"session_id": sid, "variables": map[string]any{"plan": "pro"}})
 	livePath := scenarioPath(live.GetId())
 	// Over 64 KiB, and valid JSON: only the size is wrong.

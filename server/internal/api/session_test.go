@@ -172,15 +172,8 @@ func TestWidgetTokenReachesOnlyItsOwnSession(t *testing.T) {
 		wantCode(t, err, connect.CodeInvalidArgument)
 	})
 	t.Run("another workspace's API token", func(t *testing.T) {
-		ws2, _, err := b.tokens.EnsureWorkspace(ctx, "elsewhere")
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, tok2, err := b.tokens.Create(ctx, ws2.ID, "other", domain.AllScopes)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = b.sessionClient(tok2).GetSession(ctx, connect.NewRequest(&sessionv1.GetSessionRequest{SessionId: mine.GetId()}))
+		tok2 := b.otherWorkspaceToken(t)
+		_, err := b.sessionClient(tok2).GetSession(ctx, connect.NewRequest(&sessionv1.GetSessionRequest{SessionId: mine.GetId()}))
 		wantCode(t, err, connect.CodeNotFound)
 	})
 }
@@ -630,14 +623,7 @@ func TestSubscribeResumesAfterADroppedConnectionWithNoGapAndNoDuplicate(t *testi
 		wantField(t, stream.Err(), connect.CodeInvalidArgument, "after_sequence")
 	})
 	t.Run("another workspace's session", func(t *testing.T) {
-		ws2, _, err := b.tokens.EnsureWorkspace(ctx, "elsewhere")
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, tok2, err := b.tokens.Create(ctx, ws2.ID, "other", domain.AllScopes)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tok2 := b.otherWorkspaceToken(t)
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel() // a stream opened by mistake ends with the test
 		stream, err := b.sessionClient(tok2).Subscribe(ctx, connect.NewRequest(&sessionv1.SubscribeRequest{SessionId: s.GetId()}))
