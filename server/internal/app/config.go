@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,6 +50,10 @@ type Config struct {
 	// DebugAddr, when set, serves Go's profiles (net/http/pprof) on a
 	// listener of its own, apart from the API.
 	DebugAddr string
+	// GCHeapFloorMiB is the heap size under which the garbage collector
+	// does not run (heapFloor); 0 leaves GOGC as it is. A GOGC in the
+	// environment turns it off.
+	GCHeapFloorMiB int
 }
 
 // defaults, in one place.
@@ -62,6 +67,7 @@ func defaultConfig() Config {
 		Heartbeat:       15 * time.Second,
 		JobTimeout:      2 * time.Minute,
 		LLMTimeout:      30 * time.Second,
+		GCHeapFloorMiB:  defaultGCHeapFloorMiB,
 	}
 }
 
@@ -96,6 +102,21 @@ func bindFlags(fs *flag.FlagSet, cfg *Config, getenv envOf) {
 	duration(fs, getenv, &cfg.ShutdownTimeout, "shutdown-timeout", "PARLEY_SHUTDOWN_TIMEOUT", "how long to wait for requests to finish on SIGTERM")
 	duration(fs, getenv, &cfg.LLMTimeout, "llm-timeout", "PARLEY_LLM_TIMEOUT", "how long one answer of the LLM may take; past it the agent hands the conversation to a person")
 	duration(fs, getenv, &cfg.Heartbeat, "heartbeat", "PARLEY_HEARTBEAT", "how often idle event streams get a heartbeat")
+	if getenv("GOGC") != "" {
+		cfg.GCHeapFloorMiB = 0 // the operator chose GOGC
+	}
+	integer(fs, getenv, &cfg.GCHeapFloorMiB, "gc-heap-floor-mib", "PARLEY_GC_HEAP_FLOOR_MIB",
+		"heap size in MiB under which Go's garbage collector does not run, trading that much memory for CPU under load; 0 leaves GOGC alone, as does a GOGC in the environment")
+}
+
+// integer binds an int flag seeded from the environment.
+func integer(fs *flag.FlagSet, getenv envOf, p *int, name, env, usage string) {
+	if v := getenv(env); v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			*p = n
+		}
+	}
+	fs.IntVar(p, name, *p, usage+" (env "+env+")")
 }
 
 // list binds a comma-separated list flag seeded from the environment; the
@@ -159,6 +180,9 @@ func (c *Config) validate() error {
 	}
 	if c.Heartbeat < 100*time.Millisecond {
 		errs = append(errs, errors.New("--heartbeat: must be at least 100ms"))
+	}
+	if c.GCHeapFloorMiB < 0 {
+		errs = append(errs, errors.New("--gc-heap-floor-mib: must not be negative"))
 	}
 	if c.JobTimeout < time.Second {
 		errs = append(errs, errors.New("--job-timeout: must be at least 1s"))

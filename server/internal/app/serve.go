@@ -57,6 +57,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 
+	if cfg.GCHeapFloorMiB > 0 {
+		defer startHeapFloor(uint64(cfg.GCHeapFloorMiB)<<20, floorCheck)()
+	}
 	if cfg.DebugAddr != "" {
 		if err := serveProfiles(ctx, cfg.DebugAddr, log); err != nil {
 			return err

@@ -19,6 +19,7 @@ import (
 
 	workflowv1 "github.com/parleyhq/parley/gen/parley/workflow/v1"
 	"github.com/parleyhq/parley/gen/parley/workflow/v1/workflowv1connect"
+	"github.com/parleyhq/parley/server/internal/app"
 	"github.com/parleyhq/parley/server/internal/pgtest"
 )
 
@@ -27,6 +28,9 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	if os.Getenv(app.HeapFloorProbe) != "" {
+		os.Exit(m.Run()) // a probe of gcfloor_test.go: no server
+	}
 	dir, err := os.MkdirTemp("", "parley-bin")
 	if err != nil {
 		panic(err)
@@ -258,12 +262,12 @@ func TestBootstrapTokenAndTokenCommands(t *testing.T) {
 
 func TestInvalidConfigurationIsExplained(t *testing.T) {
 	cmd := exec.Command(binary, "serve", "--addr", "nonsense", "--log-level", "loud", "--smtp-url", "ftp://mail.example.com",
-		"--llm-base-url", "127.0.0.1:11434")
+		"--llm-base-url", "127.0.0.1:11434", "--gc-heap-floor-mib", "-1")
 	out, err := cmd.CombinedOutput()
 	if err == nil {
 		t.Fatal("serve accepted an invalid configuration")
 	}
-	for _, want := range []string{"--addr", "--log-level", "--smtp-from: required", "scheme must be smtp or smtps",
+	for _, want := range []string{"--addr", "--log-level", "--smtp-from: required", "--gc-heap-floor-mib: must not be negative", "scheme must be smtp or smtps",
 		`--llm-base-url/--llm-model: LLM base URL "127.0.0.1:11434": must be an http:// or https:// URL`} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("output does not mention %s:\n%s", want, out)

@@ -1,0 +1,195 @@
+package app
+
+import (
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"sync"
+	"time"
+)
+
+// heapFloor keeps the garbage collector from running while the heap is
+// small and the server busy. With GOGC=100 a collection starts when the
+// heap reaches twice what survived the last one; under load the server
+// keeps only a few MiB alive, so at 3,000 triggers/s it collected every
+// ~40 ms, and the collector took about a sixth of the server's CPU.
+//
+// While the server allocates fast (busyRate), heapFloor sets GOGC after
+// each collection so that the next one starts at the floor or at twice
+// what survived, whichever is larger (the approach of ByteDance's and
+// Uber's GC tuners). A live heap past half the floor (tens of thousands of
+// streams, say) runs at GOGC=100 as before, so the heap exceeds what
+// GOGC=100 would allow by the floor at most. Once the server is idle
+// (under idleRate) GOGC goes back to 100, and the heap is collected and
+// what is free returned to the system at once (release).
+type heapFloor struct {
+	floor   uint64
+	read    func() heapStats
+	set     func(percent int) int
+	now     func() time.Time
+	release func()
+
+	mu      sync.Mutex
+	stopped bool
+	initial int
+	percent int
+	busy    bool
+	// since and allocated start the window the allocation rate is
+	// measured over.
+	since     time.Time
+	allocated uint64
+}
+
+// heapStats is what the runtime says of the heap.
+type heapStats struct {
+	// live survived the last collection; roots are the stacks and
+	// globals it scanned, which GOGC counts too.
+	live, roots uint64
+	// allocated is every byte allocated so far.
+	allocated uint64
+}
+
+const (
+	// defaultGCHeapFloorMiB is the floor unless configured: see README's
+	// Performance section for what it saves and costs.
+	defaultGCHeapFloorMiB = 64
+	// busyRate and idleRate are the allocation rates, over rateWindow or
+	// more, past which the server is busy and under which it is idle.
+	busyRate   = 8 << 20
+	idleRate   = 2 << 20
+	rateWindow = 500 * time.Millisecond
+	// floorCheck is how often the rate is looked at between collections,
+	// which may be minutes apart once the load stops.
+	floorCheck = time.Second
+	// minHeapGoal is the runtime's smallest heap target at GOGC=100; it
+	// grows with GOGC (4 MiB * GOGC/100), which bounds GOGC for a floor.
+	minHeapGoal = 4 << 20
+)
+
+// startHeapFloor applies the floor (in bytes) until stop is called, which
+// restores the GOGC the process had. Between collections it looks at the
+// allocation rate every check.
+func startHeapFloor(floor uint64, check time.Duration) (stop func()) {
+	h := newHeapFloor(floor, readHeapStats, debug.SetGCPercent, time.Now, debug.FreeOSMemory)
+	h.arm()
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(check)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				h.check()
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		h.stop()
+	}
+}
+
+func newHeapFloor(floor uint64, read func() heapStats, set func(int) int, now func() time.Time, release func()) *heapFloor {
+	h := &heapFloor{floor: floor, read: read, set: set, now: now, release: release}
+	h.initial = set(100)
+	h.percent = 100
+	h.since, h.allocated = now(), read().allocated
+	return h
+}
+
+// gcPercentFor is the GOGC under which the heap target, live + (live +
+// roots) * GOGC/100 but at least minHeapGoal * GOGC/100, is the floor,
+// and at least 100.
+func gcPercentFor(floor, live, roots uint64) int {
+	scanned := live + roots
+	if floor <= live+scanned || scanned == 0 {
+		return 100
+	}
+	return int(max(min((floor-live)*100/scanned, floor*100/minHeapGoal), 100))
+}
+
+// check adjusts GOGC and, when the server has just gone idle, releases
+// the memory the floor held, on a goroutine of its own: check runs
+// after collections, among the runtime's cleanups.
+func (h *heapFloor) check() {
+	if h.adjust() {
+		go h.release()
+	}
+}
+
+// adjust sets GOGC for how fast the server allocates and what the last
+// collection left, and reports whether the server has just gone idle. It
+// leaves GOGC alone when the change would be under a tenth: setting it
+// stops the world for a moment.
+func (h *heapFloor) adjust() (wentIdle bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stopped {
+		return false
+	}
+	s, now := h.read(), h.now()
+	if elapsed := now.Sub(h.since); elapsed >= rateWindow {
+		rate := float64(s.allocated-h.allocated) / elapsed.Seconds()
+		switch {
+		case rate >= busyRate:
+			h.busy = true
+		case rate < idleRate:
+			wentIdle, h.busy = h.busy, false
+		}
+		h.since, h.allocated = now, s.allocated
+	}
+	p := 100
+	if h.busy {
+		p = gcPercentFor(h.floor, s.live, s.roots)
+	}
+	if diff := p - h.percent; diff*10 > h.percent || -diff*10 > h.percent {
+		h.set(p)
+		h.percent = p
+	}
+	return wentIdle
+}
+
+// arm runs adjust after the next collection, and again after each one
+// that follows: a cleanup runs once the collector has found its object
+// unreachable, which this one is from the start.
+func (h *heapFloor) arm() {
+	runtime.AddCleanup(&gcSentinel{}, func(h *heapFloor) {
+		h.check()
+		h.mu.Lock()
+		stopped := h.stopped
+		h.mu.Unlock()
+		if !stopped {
+			h.arm()
+		}
+	}, h)
+}
+
+// gcSentinel is the object whose collection marks the end of a cycle. It
+// holds a pointer so that it is not batched with other tiny allocations,
+// whose cleanups may never run.
+type gcSentinel struct{ _ *byte }
+
+func (h *heapFloor) stop() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.stopped = true
+	h.set(h.initial)
+}
+
+// readHeapStats reads the heap's figures from runtime/metrics.
+func readHeapStats() heapStats {
+	s := []metrics.Sample{
+		{Name: "/gc/heap/live:bytes"}, {Name: "/gc/scan/stack:bytes"}, {Name: "/gc/scan/globals:bytes"},
+		{Name: "/gc/heap/allocs:bytes"},
+	}
+	metrics.Read(s)
+	v := make([]uint64, len(s))
+	for i := range s {
+		if s[i].Value.Kind() == metrics.KindUint64 {
+			v[i] = s[i].Value.Uint64()
+		}
+	}
+	return heapStats{live: v[0], roots: v[1] + v[2], allocated: v[3]}
+}
