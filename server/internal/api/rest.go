@@ -125,7 +125,7 @@ func (e *restEndpoints) handle(call restCall) http.Handler {
 			e.writeError(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, json.RawMessage(out))
+		writeBody(w, http.StatusOK, out)
 	})
 }
 
@@ -363,6 +363,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	if err != nil {
 		status, b = http.StatusInternalServerError, []byte(`{"code":"internal","message":"internal error"}`)
 	}
+	writeBody(w, status, b)
+}
+
+// writeBody writes b, which is JSON, and a newline.
+func writeBody(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
 	w.WriteHeader(status)

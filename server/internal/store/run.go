@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -39,7 +40,7 @@ func (s *Store) CreateRun(ctx context.Context, r domain.Run) (domain.Run, error)
 	if err := s.writeRows(ctx, runRows, "", runKey(r.ID), runRow(arenaOf(ctx), p), func(err error) error { return interpretError(err, "run", name) }); err != nil {
 		return domain.Run{}, err
 	}
-	return runFromRow(p)
+	return runAsWritten(p, r)
 }
 
 // runKey names a run's queued insert.
@@ -122,7 +123,7 @@ func (s *Store) SaveRun(ctx context.Context, r domain.Run) (domain.Run, error) {
 			return domain.Run{}, interpretError(err, "run", name)
 		}
 	}
-	return runFromRow(p)
+	return runAsWritten(p, r)
 }
 
 // ListRuns returns a page of runs, newest first.
@@ -293,6 +294,18 @@ func (s *Store) CountVisitorMessages(ctx context.Context, workspaceID, sessionID
 }
 
 func runFromRow(r db.Run) (domain.Run, error) {
+	return decodeRun(r, nil)
+}
+
+// runAsWritten is runFromRow(p), where p is the row encoded from the run
+// from (encodeRun). Its trigger data and variables are copies of from's
+// where those are already what decoding p's JSON gives (jsonCopy), which
+// saves decoding what a start or step just encoded.
+func runAsWritten(p db.Run, from domain.Run) (domain.Run, error) {
+	return decodeRun(p, &from)
+}
+
+func decodeRun(r db.Run, from *domain.Run) (domain.Run, error) {
 	out := domain.Run{
 		WorkspaceID: r.WorkspaceID, ID: r.ID, WorkflowID: r.WorkflowID, Version: r.Version, SessionID: r.SessionID,
 		Mode: r.Mode, Status: r.Status, Trigger: r.Trigger, Graph: r.Graph, CurrentNodeID: r.CurrentNodeID,
@@ -301,10 +314,15 @@ func runFromRow(r db.Run) (domain.Run, error) {
 		IdempotencyKey: r.IdempotencyKey, RequestHash: r.RequestHash, CreatedAt: r.CreatedAt,
 		StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, UpdatedAt: r.UpdatedAt,
 	}
-	if err := json.Unmarshal(r.TriggerData, &out.TriggerData); err != nil {
+	var triggerData, variables map[string]any
+	if from != nil {
+		triggerData, variables = from.TriggerData, from.Variables
+	}
+	var err error
+	if out.TriggerData, err = decodeMap(r.TriggerData, triggerData); err != nil {
 		return domain.Run{}, fmt.Errorf("decode trigger data of run %s: %w", r.ID, err)
 	}
-	if err := json.Unmarshal(r.Variables, &out.Variables); err != nil {
+	if out.Variables, err = decodeMap(r.Variables, variables); err != nil {
 		return domain.Run{}, fmt.Errorf("decode variables of run %s: %w", r.ID, err)
 	}
 	if len(r.Wait) > 0 {
@@ -314,6 +332,54 @@ func runFromRow(r db.Run) (domain.Run, error) {
 		}
 	}
 	return out, nil
+}
+
+// decodeMap decodes raw, a JSON object, or, when encoded (what raw was
+// encoded from, nil for none) is already what decoding gives, copies it.
+func decodeMap(raw []byte, encoded map[string]any) (map[string]any, error) {
+	if encoded != nil {
+		if c, ok := jsonCopy(encoded); ok {
+			return c.(map[string]any), nil
+		}
+	}
+	var out map[string]any
+	err := json.Unmarshal(raw, &out)
+	return out, err
+}
+
+// jsonCopy returns a deep copy of v and true when v is made only of what
+// encoding/json decodes into an any: strings (valid UTF-8, which encoding
+// leaves as they are), float64s, booleans, nil, []any and map[string]any.
+// Anything else (an int, a time.Time, a []string) changes type through
+// JSON, and jsonCopy returns false.
+func jsonCopy(v any) (any, bool) {
+	switch v := v.(type) {
+	case nil, float64, bool:
+		return v, true
+	case string:
+		return v, utf8.ValidString(v)
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			c, ok := jsonCopy(e)
+			if !ok {
+				return nil, false
+			}
+			out[i] = c
+		}
+		return out, true
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			c, ok := jsonCopy(e)
+			if !ok || !utf8.ValidString(k) {
+				return nil, false
+			}
+			out[k] = c
+		}
+		return out, true
+	}
+	return nil, false
 }
 
 // mapRows converts generated rows with conv.
