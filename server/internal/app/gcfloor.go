@@ -110,8 +110,8 @@ func gcPercentFor(floor, live, roots uint64) int {
 	return int(max(min((floor-live)*100/scanned, floor*100/minHeapGoal), 100))
 }
 
-// check adjusts GOGC and, when the server has just gone idle, releases
-// the memory the floor held, on a goroutine of its own: check runs
+// check adjusts GOGC and, when the server has just gone idle while the
+// floor held memory, releases it, on a goroutine of its own: check runs
 // after collections, among the runtime's cleanups.
 func (h *heapFloor) check() {
 	if h.adjust() {
@@ -120,7 +120,8 @@ func (h *heapFloor) check() {
 }
 
 // adjust sets GOGC for how fast the server allocates and what the last
-// collection left, and reports whether the server has just gone idle. It
+// collection left, and reports whether the server has just gone idle
+// with GOGC raised by the floor. It
 // leaves GOGC alone when the change would be under a tenth: setting it
 // stops the world for a moment.
 func (h *heapFloor) adjust() (wentIdle bool) {
@@ -136,7 +137,9 @@ func (h *heapFloor) adjust() (wentIdle bool) {
 		case rate >= busyRate:
 			h.busy = true
 		case rate < idleRate:
-			wentIdle, h.busy = h.busy, false
+			// Only a floor that held memory has any to give back: a
+			// large live heap (GOGC=100 anyway) is left to the runtime.
+			wentIdle, h.busy = h.busy && h.percent > 100, false
 		}
 		h.since, h.allocated = now, s.allocated
 	}

@@ -101,6 +101,15 @@ func TestHeapFloorFollowsTheAllocationRate(t *testing.T) {
 		t.Error("adjust reported going idle twice")
 	}
 
+	stats.live = 40 * mib
+	step(time.Second, 100*mib)
+	expect("busy with a live heap past half the floor", 100)
+	step(time.Second, 0)
+	expect("idle again", 100)
+	if wentIdle {
+		t.Error("adjust reported going idle with GOGC at 100: the floor held nothing to release")
+	}
+
 	h.stop()
 	expect("stopped", 150)
 	step(time.Second, 200*mib)
