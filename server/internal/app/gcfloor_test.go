@@ -88,21 +88,21 @@ func TestHeapFloorFollowsTheAllocationRate(t *testing.T) {
 	if wentIdle {
 		t.Error("adjust reported going idle while busy")
 	}
-	step(5*time.Second, 20*mib)
-	expect("between idle and busy (4 MiB/s)", floorPercent)
+	step(5*time.Second, 300*mib)
+	expect("between idle and busy (60 MiB/s)", floorPercent)
 	step(5*time.Second, 5*mib)
 	expect("idle (1 MiB/s)", 100)
 	if !wentIdle {
 		t.Error("adjust did not report going idle")
 	}
-	step(5*time.Second, 20*mib)
-	expect("still between (4 MiB/s)", 100)
+	step(5*time.Second, 300*mib)
+	expect("still between (60 MiB/s)", 100)
 	if wentIdle {
 		t.Error("adjust reported going idle twice")
 	}
 
 	stats.live = 40 * mib
-	step(time.Second, 100*mib)
+	step(time.Second, 200*mib)
 	expect("busy with a live heap past half the floor", 100)
 	step(time.Second, 0)
 	expect("idle again", 100)
@@ -152,13 +152,14 @@ func TestHeapFloorCollectsLessUnderLoad(t *testing.T) {
 				figures[strings.TrimPrefix(k, "probe ")] = n
 			}
 		}
-		if len(figures) != 3 {
+		if len(figures) != 4 {
 			t.Fatalf("%s probe printed %v:\n%s", mode, figures, out)
 		}
 		return figures
 	}
 	floor, none := run("floor"), run("none")
-	t.Logf("MiB allocated per collection: %.1f with the floor, %.1f without; idle: GOGC %v, %.1f MiB of heap held", floor["MiB per collection"], none["MiB per collection"], floor["GOGC idle"], floor["MiB held idle"])
+	t.Logf("MiB allocated per collection: %.1f with the floor, %.1f without (at %.0f and %.0f MiB/s); idle: GOGC %v, %.1f MiB of heap held",
+		floor["MiB per collection"], none["MiB per collection"], floor["MiB/s"], none["MiB/s"], floor["GOGC idle"], floor["MiB held idle"])
 	if got := floor["MiB per collection"]; got < 25 {
 		t.Errorf("with a 64 MiB floor, a collection every %.1f MiB allocated; want at least 25", got)
 	}
@@ -189,8 +190,8 @@ func probeHeapFloor(withFloor bool) {
 	for i := 0; time.Since(start) < 3*time.Second; i++ {
 		probeSink = make([]byte, 4096)
 		live[i%len(live)] = probeSink
-		if i%64 == 0 {
-			time.Sleep(50 * time.Microsecond) // some 100 MiB/s: busy, like a loaded server
+		if i%256 == 0 {
+			time.Sleep(50 * time.Microsecond) // hundreds of MiB/s: busy, like a loaded server
 		}
 		if alloc0 == 0 && time.Since(start) > 1500*time.Millisecond {
 			runtime.ReadMemStats(&ms)
@@ -199,6 +200,7 @@ func probeHeapFloor(withFloor bool) {
 	}
 	runtime.ReadMemStats(&ms)
 	fmt.Printf("probe MiB per collection: %.1f\n", float64(ms.TotalAlloc-alloc0)/(1<<20)/float64(max(uint64(ms.NumGC)-gcs0, 1)))
+	fmt.Printf("probe MiB/s: %.0f\n", float64(ms.TotalAlloc-alloc0)/(1<<20)/1.5)
 	if withFloor {
 		time.Sleep(3 * time.Second) // idle
 	}
