@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -54,6 +55,10 @@ type Config struct {
 	// does not run (heapFloor); 0 leaves GOGC as it is. A GOGC in the
 	// environment turns it off.
 	GCHeapFloorMiB int
+
+	// envErrs are environment variables that did not parse; validate
+	// reports them.
+	envErrs []error
 }
 
 // defaults, in one place.
@@ -98,21 +103,23 @@ func bindFlags(fs *flag.FlagSet, cfg *Config, getenv envOf) {
 	cfg.BootstrapToken = getenv("PARLEY_BOOTSTRAP_TOKEN")
 	list(fs, getenv, &cfg.OutboundAllow, "outbound-allow", "PARLEY_OUTBOUND_ALLOW",
 		"comma-separated CIDRs, IPs or host names (each optionally with :port) that fetch API and webhook steps may call although they are loopback, private or link-local")
-	duration(fs, getenv, &cfg.JobTimeout, "job-timeout", "PARLEY_JOB_TIMEOUT", "how long one workflow job may run; a dead process's jobs are retried after this plus 10s")
-	duration(fs, getenv, &cfg.ShutdownTimeout, "shutdown-timeout", "PARLEY_SHUTDOWN_TIMEOUT", "how long to wait for requests to finish on SIGTERM")
-	duration(fs, getenv, &cfg.LLMTimeout, "llm-timeout", "PARLEY_LLM_TIMEOUT", "how long one answer of the LLM may take; past it the agent hands the conversation to a person")
-	duration(fs, getenv, &cfg.Heartbeat, "heartbeat", "PARLEY_HEARTBEAT", "how often idle event streams get a heartbeat")
+	duration(fs, getenv, cfg, &cfg.JobTimeout, "job-timeout", "PARLEY_JOB_TIMEOUT", "how long one workflow job may run; a dead process's jobs are retried after this plus 10s")
+	duration(fs, getenv, cfg, &cfg.ShutdownTimeout, "shutdown-timeout", "PARLEY_SHUTDOWN_TIMEOUT", "how long to wait for requests to finish on SIGTERM")
+	duration(fs, getenv, cfg, &cfg.LLMTimeout, "llm-timeout", "PARLEY_LLM_TIMEOUT", "how long one answer of the LLM may take; past it the agent hands the conversation to a person")
+	duration(fs, getenv, cfg, &cfg.Heartbeat, "heartbeat", "PARLEY_HEARTBEAT", "how often idle event streams get a heartbeat")
 	if getenv("GOGC") != "" {
 		cfg.GCHeapFloorMiB = 0 // the operator chose GOGC
 	}
-	integer(fs, getenv, &cfg.GCHeapFloorMiB, "gc-heap-floor-mib", "PARLEY_GC_HEAP_FLOOR_MIB",
+	integer(fs, getenv, cfg, &cfg.GCHeapFloorMiB, "gc-heap-floor-mib", "PARLEY_GC_HEAP_FLOOR_MIB",
 		"heap size in MiB under which Go's garbage collector does not run, trading that much memory for CPU under load; 0 leaves GOGC alone, as does a GOGC in the environment")
 }
 
 // integer binds an int flag seeded from the environment.
-func integer(fs *flag.FlagSet, getenv envOf, p *int, name, env, usage string) {
+func integer(fs *flag.FlagSet, getenv envOf, cfg *Config, p *int, name, env, usage string) {
 	if v := getenv(env); v != "" {
-		if n, err := strconv.Atoi(v); err == nil {
+		if n, err := strconv.Atoi(v); err != nil {
+			cfg.envErrs = append(cfg.envErrs, fmt.Errorf("%s %q: must be a whole number", env, v))
+		} else {
 			*p = n
 		}
 	}
@@ -143,9 +150,11 @@ func list(fs *flag.FlagSet, getenv envOf, p *[]string, name, env, usage string) 
 }
 
 // duration binds a duration flag seeded from the environment.
-func duration(fs *flag.FlagSet, getenv envOf, p *time.Duration, name, env, usage string) {
+func duration(fs *flag.FlagSet, getenv envOf, cfg *Config, p *time.Duration, name, env, usage string) {
 	if v := getenv(env); v != "" {
-		if d, err := time.ParseDuration(v); err == nil {
+		if d, err := time.ParseDuration(v); err != nil {
+			cfg.envErrs = append(cfg.envErrs, fmt.Errorf("%s %q: must be a duration such as 30s or 2m", env, v))
+		} else {
 			*p = d
 		}
 	}
@@ -154,7 +163,7 @@ func duration(fs *flag.FlagSet, getenv envOf, p *time.Duration, name, env, usage
 
 // validate checks the configuration and says what is wrong with it.
 func (c *Config) validate() error {
-	var errs []error
+	errs := slices.Clone(c.envErrs)
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr %q: must be host:port, e.g. 127.0.0.1:8080", c.Addr))
 	}

@@ -263,11 +263,13 @@ func TestBootstrapTokenAndTokenCommands(t *testing.T) {
 func TestInvalidConfigurationIsExplained(t *testing.T) {
 	cmd := exec.Command(binary, "serve", "--addr", "nonsense", "--log-level", "loud", "--smtp-url", "ftp://mail.example.com",
 		"--llm-base-url", "127.0.0.1:11434", "--gc-heap-floor-mib", "-1")
+	cmd.Env = append(os.Environ(), "PARLEY_HEARTBEAT=soon", "PARLEY_GC_HEAP_FLOOR_MIB=lots")
 	out, err := cmd.CombinedOutput()
 	if err == nil {
 		t.Fatal("serve accepted an invalid configuration")
 	}
-	for _, want := range []string{"--addr", "--log-level", "--smtp-from: required", "--gc-heap-floor-mib: must not be negative", "scheme must be smtp or smtps",
+	for _, want := range []string{"--addr", "--log-level", "--smtp-from: required", "--gc-heap-floor-mib: must not be negative",
+		`PARLEY_HEARTBEAT "soon": must be a duration`, `PARLEY_GC_HEAP_FLOOR_MIB "lots": must be a whole number`, "scheme must be smtp or smtps",
 		`--llm-base-url/--llm-model: LLM base URL "127.0.0.1:11434": must be an http:// or https:// URL`} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("output does not mention %s:\n%s", want, out)
