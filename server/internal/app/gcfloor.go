@@ -115,9 +115,9 @@ func gcPercentFor(floor, live, roots uint64) int {
 	return int(max(min((floor-live)*100/scanned, floor*100/minHeapGoal), 100))
 }
 
-// check adjusts GOGC and, when the server has just gone idle while the
-// floor held memory, releases it, on a goroutine of its own: check runs
-// after collections, among the runtime's cleanups.
+// check adjusts GOGC and, when the floor has just let go of memory it
+// held, releases that memory, on a goroutine of its own: check runs after
+// collections, among the runtime's cleanups.
 func (h *heapFloor) check() {
 	if h.adjust() {
 		go h.release()
@@ -125,11 +125,11 @@ func (h *heapFloor) check() {
 }
 
 // adjust sets GOGC for how fast the server allocates and what the last
-// collection left, and reports whether the server has just gone idle
-// with GOGC raised by the floor. It
-// leaves GOGC alone when the change would be under a tenth: setting it
-// stops the world for a moment.
-func (h *heapFloor) adjust() (wentIdle bool) {
+// collection left, and reports whether the floor has just let go: the
+// server is no longer busy and GOGC was raised. It leaves GOGC alone when
+// the change would be under a tenth: setting it stops the world for a
+// moment.
+func (h *heapFloor) adjust() (letGo bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.stopped {
@@ -144,7 +144,7 @@ func (h *heapFloor) adjust() (wentIdle bool) {
 		case rate < idleRate:
 			// Only a floor that held memory has any to give back: a
 			// large live heap (GOGC=100 anyway) is left to the runtime.
-			wentIdle, h.busy = h.busy && h.percent > 100, false
+			letGo, h.busy = h.busy && h.percent > 100, false
 		}
 		h.since, h.allocated = now, s.allocated
 	}
@@ -156,7 +156,7 @@ func (h *heapFloor) adjust() (wentIdle bool) {
 		h.set(p)
 		h.percent = p
 	}
-	return wentIdle
+	return letGo
 }
 
 // arm runs adjust after the next collection, and again after each one
@@ -193,7 +193,7 @@ func readHeapStats() heapStats {
 		{Name: "/gc/heap/allocs:bytes"},
 	}
 	metrics.Read(s)
-	v := make([]uint64, len(s))
+	var v [4]uint64
 	for i := range s {
 		if s[i].Value.Kind() == metrics.KindUint64 {
 			v[i] = s[i].Value.Uint64()

@@ -51,11 +51,11 @@ func TestHeapFloorFollowsTheAllocationRate(t *testing.T) {
 	}, func() time.Time { return now }, func() { t.Error("release called; adjust reports, check releases") })
 	floorPercent := gcPercentFor(64*mib, 6*mib, 1*mib)
 
-	wentIdle := false
+	letGo := false
 	step := func(d time.Duration, allocated uint64) {
 		now = now.Add(d)
 		stats.allocated += allocated
-		wentIdle = h.adjust()
+		letGo = h.adjust()
 	}
 	expect := func(when string, want int) {
 		t.Helper()
@@ -85,19 +85,19 @@ func TestHeapFloorFollowsTheAllocationRate(t *testing.T) {
 	step(800*time.Millisecond, 20*mib)
 	expect("live heap back to 6 MiB", floorPercent)
 
-	if wentIdle {
+	if letGo {
 		t.Error("adjust reported going idle while busy")
 	}
 	step(5*time.Second, 300*mib)
 	expect("between idle and busy (60 MiB/s)", floorPercent)
 	step(5*time.Second, 5*mib)
 	expect("idle (1 MiB/s)", 100)
-	if !wentIdle {
+	if !letGo {
 		t.Error("adjust did not report going idle")
 	}
 	step(5*time.Second, 300*mib)
 	expect("still between (60 MiB/s)", 100)
-	if wentIdle {
+	if letGo {
 		t.Error("adjust reported going idle twice")
 	}
 
@@ -106,7 +106,7 @@ func TestHeapFloorFollowsTheAllocationRate(t *testing.T) {
 	expect("busy with a live heap past half the floor", 100)
 	step(time.Second, 0)
 	expect("idle again", 100)
-	if wentIdle {
+	if letGo {
 		t.Error("adjust reported going idle with GOGC at 100: the floor held nothing to release")
 	}
 
