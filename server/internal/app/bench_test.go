@@ -63,6 +63,7 @@ func TestBenchSmoke(t *testing.T) {
 		t.Errorf("machine not described: %+v", rep.Machine)
 	}
 	var names []string
+	answered := 0 // trigger-latency's times to the trigger's answer
 	for _, s := range rep.Scenarios {
 		names = append(names, s.Name)
 		if s.Error != "" {
@@ -86,7 +87,16 @@ func TestBenchSmoke(t *testing.T) {
 			if s.Name == "trigger-throughput" && strings.HasPrefix(f.Name, "peak_") && (f.Median <= 0 || f.Ratio == nil) {
 				t.Errorf("peak throughput %v with ratio %v: want a positive rate set against the baseline", f.Median, f.Ratio)
 			}
+			if s.Name == "trigger-latency" && strings.HasPrefix(f.Name, "answered ") {
+				answered++
+				if f.Median <= 0 {
+					t.Errorf("%s: %v ms, want a positive time", f.Name, f.Median)
+				}
+			}
 		}
+	}
+	if answered != 4 { // p50 and p99, unloaded and at the one smoke rate
+		t.Errorf("trigger-latency has %d times to the trigger's answer, want 4", answered)
 	}
 	want := []string{"baseline", "trigger-throughput", "trigger-latency", "streams", "timers", "matching"}
 	if !slices.Equal(names, want) {

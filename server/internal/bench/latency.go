@@ -17,6 +17,9 @@ type arrivals struct {
 	mu   sync.Mutex
 	sent map[string]time.Time
 	got  latencies
+	// answered are the times from sending each trigger to its HTTP answer,
+	// which comes once the run is committed.
+	answered latencies
 	// arrived is signalled once per matched message.
 	arrived chan struct{}
 }
@@ -29,6 +32,20 @@ func (a *arrivals) send(order string, at time.Time) {
 	a.mu.Lock()
 	a.sent[order] = at
 	a.mu.Unlock()
+}
+
+// trigger sends the trigger of order and records when it was answered.
+func (a *arrivals) trigger(order string, fn func() error) error {
+	at := time.Now()
+	a.send(order, at)
+	if err := fn(); err != nil {
+		return err
+	}
+	took := time.Since(at)
+	a.mu.Lock()
+	a.answered = append(a.answered, took)
+	a.mu.Unlock()
+	return nil
 }
 
 func (a *arrivals) onEvent(_ int, ev *sessionv1.SessionEvent, at time.Time) {
@@ -56,14 +73,14 @@ func (a *arrivals) onEvent(_ int, ev *sessionv1.SessionEvent, at time.Time) {
 	}
 }
 
-// reset starts a new measurement and returns the last one's latencies and
-// how many sent triggers never showed up.
-func (a *arrivals) reset() (latencies, int) {
+// reset starts a new measurement and returns the last one's latencies to
+// the stream and to the answer, and how many sent triggers never showed up.
+func (a *arrivals) reset() (got, answered latencies, missing int) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	got, missing := a.got, len(a.sent)
-	a.got, a.sent = nil, map[string]time.Time{}
-	return got, missing
+	got, answered, missing = a.got, a.answered, len(a.sent)
+	a.got, a.answered, a.sent = nil, nil, map[string]time.Time{}
+	return got, answered, missing
 }
 
 func (a *arrivals) pending() int {
@@ -98,16 +115,18 @@ func runLatency(ctx context.Context, e *env, r *Result) error {
 		}
 		for i := range unloaded {
 			order := fmt.Sprintf("u%d-%d", rep, i)
-			a.send(order, time.Now())
-			if _, err := e.trigger(ctx, wf, sessions[i%n].id, map[string]any{"name": "Ada", "order": order}); err != nil {
+			if err := a.trigger(order, func() error {
+				_, err := e.trigger(ctx, wf, sessions[i%n].id, map[string]any{"name": "Ada", "order": order})
+				return err
+			}); err != nil {
 				return err
 			}
 			if err := a.wait(ctx, 0, 10*time.Second); err != nil {
 				return err
 			}
 		}
-		got, missing := a.reset()
-		e.record(r, "unloaded", got, missing, unloaded)
+		got, answered, missing := a.reset()
+		e.record(r, "unloaded", got, answered, missing, unloaded)
 	}
 	for _, rate := range e.opts.Rates {
 		for rep := range e.opts.Repeat {
@@ -117,16 +136,17 @@ func runLatency(ctx context.Context, e *env, r *Result) error {
 			}
 			sent, refused, achieved := e.offer(ctx, rate, e.opts.Duration, func(i int) error {
 				order := fmt.Sprintf("r%d-%d-%d", rate, rep, i)
-				a.send(order, time.Now())
-				_, err := e.trigger(ctx, wf, sessions[i%n].id, map[string]any{"name": "Ada", "order": order})
-				return err
+				return a.trigger(order, func() error {
+					_, err := e.trigger(ctx, wf, sessions[i%n].id, map[string]any{"name": "Ada", "order": order})
+					return err
+				})
 			})
 			if err := a.wait(ctx, refused, 30*time.Second); err != nil {
 				r.note("%d/s #%d: %v", rate, rep, err)
 			}
-			got, missing := a.reset()
+			got, answered, missing := a.reset()
 			label := fmt.Sprintf("%d/s", rate)
-			e.record(r, label, got, missing-refused, sent-refused)
+			e.record(r, label, got, answered, missing-refused, sent-refused)
 			r.add("achieved_rate "+label, "triggers/s", achieved)
 			r.check("triggers refused "+label+fmt.Sprintf(" #%d", rep), refused == 0, "%d of %d", refused, sent)
 		}
@@ -155,13 +175,16 @@ func (a *arrivals) wait(ctx context.Context, left int, timeout time.Duration) er
 	return nil
 }
 
-// record adds a load level's latency percentiles and checks that every
-// message arrived.
-func (e *env) record(r *Result, label string, got latencies, missing, sent int) {
-	e.progress("latency %s: %d messages, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms", label, len(got), got.ms(50), got.ms(99), got.ms(99.9))
+// record adds a load level's latency percentiles, to the stream and to the
+// trigger's answer, and checks that every message arrived.
+func (e *env) record(r *Result, label string, got, answered latencies, missing, sent int) {
+	e.progress("latency %s: %d messages, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms; answered p50 %.2f ms, p99 %.2f ms",
+		label, len(got), got.ms(50), got.ms(99), got.ms(99.9), answered.ms(50), answered.ms(99))
 	r.add("p50 "+label, "ms", got.ms(50))
 	r.add("p99 "+label, "ms", got.ms(99))
 	r.add("p99.9 "+label, "ms", got.ms(99.9))
+	r.add("answered p50 "+label, "ms", answered.ms(50))
+	r.add("answered p99 "+label, "ms", answered.ms(99))
 	r.check("every message arrived "+label, missing == 0 && len(got) == sent, "%d of %d arrived on the streams", len(got), sent)
 }
 
