@@ -15,7 +15,8 @@
 //
 // The cluster is initialised with trust authentication for the superuser
 // "postgres", UTF8 encoding and the C locale, and listens only on 127.0.0.1
-// (on [Config.Port], or a free port picked at each Start). Start creates the
+// (on [Config.Port], or a free port picked at each Start) and on its unix
+// socket, which [Cluster.URL] names because it is cheaper. Start creates the
 // database "parley". Later Starts on the same DataDir reuse the cluster, so
 // data persists; different DataDirs are independent clusters.
 //

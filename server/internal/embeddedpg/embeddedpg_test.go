@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -239,10 +240,19 @@ func TestRestartKeepsData(t *testing.T) {
 	dir := t.TempDir()
 
 	c := startTest(t, dir)
-	if want := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/parley?sslmode=disable", c.Port()); c.URL("parley") != want {
+	if want := fmt.Sprintf("postgres://postgres@/parley?host=%s&port=%d&sslmode=disable", url.QueryEscape(c.sockDir), c.Port()); c.URL("parley") != want {
 		t.Errorf("URL = %s, want %s", c.URL("parley"), want)
 	}
 	conn := connect(t, c, DefaultDatabase)
+	var overSocket bool
+	if err := conn.QueryRow(ctx, "SELECT inet_client_addr() IS NULL").Scan(&overSocket); err != nil || !overSocket {
+		t.Errorf("URL connects over TCP, want the unix socket (socket: %v, %v)", overSocket, err)
+	}
+	tcp, err := pgx.Connect(ctx, fmt.Sprintf("postgres://postgres@127.0.0.1:%d/parley?sslmode=disable", c.Port()))
+	if err != nil {
+		t.Fatalf("TCP on 127.0.0.1:%d: %v", c.Port(), err)
+	}
+	tcp.Close(ctx)
 	exec1(t, conn, "CREATE TABLE notes (body text)")
 	exec1(t, conn, "INSERT INTO notes VALUES ('hello')")
 	conn.Close(ctx)
