@@ -54,14 +54,17 @@ const (
 	// Performance section for what it saves and costs.
 	defaultGCHeapFloorMiB = 64
 	// busyRate and idleRate are the allocation rates, over rateWindow or
-	// more, past which the server is busy and under which it is not. At
-	// busyRate (about 1,500 triggers/s) GOGC=100 would collect some 12
-	// times a second. At 500 triggers/s (about 30 MiB/s), where the
-	// collector takes little, a floor that engaged at 8 MiB/s made the
-	// latency worse (p50 3.05 and 5.21 ms against 2.02 and 3.60 without,
-	// two rounds); idleRate keeps such loads clear of it.
-	busyRate   = 96 << 20
-	idleRate   = 48 << 20
+	// more, past which the server is busy and under which it is not.
+	// busyRate is about 250 triggers/s. At 500 triggers/s (about 30 MiB/s)
+	// GOGC=100 collects three to four times a second, and requests that
+	// meet a collection make the latency's tail. Back to back, six rounds:
+	// p99 7.1, 8.0, 9.0, 9.4, 9.0 and 7.8 ms with the floor engaging at
+	// 16 MiB/s, against 9.2, 8.5, 16.6, 12.2, 13.0 and 7.7 with it
+	// engaging at 96 (p50 the same within the machine's swings); and
+	// three: 7.4, 4.7 and 8.5 with GOGC=400 against 10.3, 15.8 and 14.1
+	// with GOGC=100.
+	busyRate   = 16 << 20
+	idleRate   = 8 << 20
 	rateWindow = 500 * time.Millisecond
 	// floorCheck is how often the rate is looked at between collections,
 	// which may be minutes apart once the load stops.

@@ -88,15 +88,16 @@ func TestHeapFloorFollowsTheAllocationRate(t *testing.T) {
 	if letGo {
 		t.Error("adjust reported going idle while busy")
 	}
-	step(5*time.Second, 300*mib)
-	expect("between idle and busy (60 MiB/s)", floorPercent)
+	between := uint64(busyRate+idleRate) / 2 // bytes a second
+	step(5*time.Second, 5*between)
+	expect("between idle and busy", floorPercent)
 	step(5*time.Second, 5*mib)
 	expect("idle (1 MiB/s)", 100)
 	if !letGo {
 		t.Error("adjust did not report going idle")
 	}
-	step(5*time.Second, 300*mib)
-	expect("still between (60 MiB/s)", 100)
+	step(5*time.Second, 5*between)
+	expect("still between", 100)
 	if letGo {
 		t.Error("adjust reported going idle twice")
 	}
