@@ -28,16 +28,13 @@ func newArrivals() *arrivals {
 	return &arrivals{sent: map[string]time.Time{}, arrived: make(chan struct{}, 1<<16)}
 }
 
-func (a *arrivals) send(order string, at time.Time) {
+// trigger sends the trigger of order (fn) and records when it was sent
+// and when answered.
+func (a *arrivals) trigger(order string, fn func() error) error {
+	at := time.Now()
 	a.mu.Lock()
 	a.sent[order] = at
 	a.mu.Unlock()
-}
-
-// trigger sends the trigger of order and records when it was answered.
-func (a *arrivals) trigger(order string, fn func() error) error {
-	at := time.Now()
-	a.send(order, at)
 	if err := fn(); err != nil {
 		return err
 	}
