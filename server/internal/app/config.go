@@ -52,8 +52,9 @@ type Config struct {
 	// listener of its own, apart from the API.
 	DebugAddr string
 	// GCHeapFloorMiB is the heap size under which the garbage collector
-	// does not run (heapFloor); 0 leaves GOGC as it is. A GOGC in the
-	// environment turns it off.
+	// does not run while the server is busy, and past which it collects
+	// more often while the server is not (heapFloor); 0 leaves GOGC as it
+	// is. A GOGC in the environment turns it off.
 	GCHeapFloorMiB int
 
 	// envErrs are environment variables that did not parse; validate
@@ -111,7 +112,7 @@ func bindFlags(fs *flag.FlagSet, cfg *Config, getenv envOf) {
 		cfg.GCHeapFloorMiB = 0 // the operator chose GOGC
 	}
 	integer(fs, getenv, cfg, &cfg.GCHeapFloorMiB, "gc-heap-floor-mib", "PARLEY_GC_HEAP_FLOOR_MIB",
-		"heap size in MiB under which Go's garbage collector does not run, trading that much memory for CPU under load; 0 leaves GOGC alone, as does a GOGC in the environment")
+		"heap size in MiB under which Go's garbage collector does not run while the server is busy, trading that much memory for CPU under load; while it is not busy, a heap past it is collected at GOGC=25; 0 leaves GOGC alone, as does a GOGC in the environment")
 }
 
 // integer binds an int flag seeded from the environment.

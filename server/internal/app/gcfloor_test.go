@@ -111,6 +111,22 @@ func TestHeapFloorFollowsTheAllocationRate(t *testing.T) {
 		t.Error("adjust reported going idle with GOGC at 100: the floor held nothing to release")
 	}
 
+	// Thousands of idle streams: what the collector scans is past the
+	// floor, and collecting often costs little while idle.
+	stats.live, stats.roots = 60*mib, 8*mib
+	step(time.Second, mib)
+	expect("idle with a heap past the floor", idlePercent)
+	if letGo {
+		t.Error("adjust reported letting go with GOGC under 100")
+	}
+	step(time.Second, 200*mib)
+	expect("busy with a heap past the floor", 100)
+	step(time.Second, mib)
+	expect("idle with a heap past the floor again", idlePercent)
+	stats.live, stats.roots = 20*mib, 1*mib
+	step(time.Second, mib)
+	expect("idle once the streams closed", 100)
+
 	h.stop()
 	expect("stopped", 150)
 	step(time.Second, 200*mib)

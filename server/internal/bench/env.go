@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -270,6 +271,56 @@ func kibField(path, key string) (int64, bool) {
 		return 0, false
 	}
 	return n, true
+}
+
+// awaitCollections waits until the server has completed n garbage
+// collections, or for limit, and returns how many it completed. It reads
+// the Go collector's count from the server's /metrics.
+func (e *env) awaitCollections(ctx context.Context, n int, limit time.Duration) (int, error) {
+	first, err := e.collections(ctx)
+	if err != nil {
+		return 0, err
+	}
+	deadline := time.Now().Add(limit)
+	for {
+		now, err := e.collections(ctx)
+		if err != nil {
+			return 0, err
+		}
+		if done := int(now - first); done >= n || time.Now().After(deadline) {
+			return done, nil
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// collections is how many garbage collections the server has completed.
+func (e *env) collections(ctx context.Context) (int64, error) {
+	const metric = "go_gc_duration_seconds_count "
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.url+"/metrics", nil)
+	if err != nil {
+		return 0, err
+	}
+	res, err := e.rest.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("read the server's metrics: %w", err)
+	}
+	defer res.Body.Close()
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), metric); ok {
+			count, err := strconv.ParseFloat(v, 64) // the text format may write 1e+06
+			if err != nil {
+				return 0, fmt.Errorf("/metrics: %s%s: %w", metric, v, err)
+			}
+			return int64(count), nil
+		}
+	}
+	return 0, fmt.Errorf("/metrics (%s) has no %s", res.Status, strings.TrimSpace(metric))
 }
 
 // usage is the server process's resident memory and CPU time so far.
