@@ -199,7 +199,7 @@ func (i *authInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc
 //
 //go:noinline
 func (i *authInterceptor) authorizeStream(ctx context.Context, conn connect.StreamingHandlerConn) (context.Context, connect.StreamingHandlerConn, error) {
-	p, err := session.Aside(func() (domain.Principal, error) {
+	p, err := session.Aside(ctx, func(ctx context.Context) (domain.Principal, error) {
 		return i.authorize(ctx, conn.Spec().Procedure, conn.RequestHeader().Get("Authorization"))
 	})
 	if err != nil {

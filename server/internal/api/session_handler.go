@@ -62,7 +62,7 @@ func (h *SessionHandler) GetSession(ctx context.Context, req *connect.Request[se
 	if err != nil {
 		return nil, err
 	}
-	s, err := session.Aside(func() (domain.Session, error) { return h.sessions.Get(ctx, p.WorkspaceID, id) })
+	s, err := session.Aside(ctx, func(ctx context.Context) (domain.Session, error) { return h.sessions.Get(ctx, p.WorkspaceID, id) })
 	if err != nil {
 		return nil, err
 	}
@@ -286,7 +286,7 @@ func (h *SessionHandler) openSubscription(ctx context.Context, req *connect.Requ
 	if err != nil {
 		return nil, err
 	}
-	head, err := session.Aside(func() (int64, error) { return h.sessions.LastSequence(ctx, p.WorkspaceID, id) })
+	head, err := session.Aside(ctx, func(ctx context.Context) (int64, error) { return h.sessions.LastSequence(ctx, p.WorkspaceID, id) })
 	if err != nil {
 		return nil, err
 	}
@@ -307,7 +307,7 @@ func (h *SessionHandler) SubscribeWorkspace(ctx context.Context, req *connect.Re
 		}
 	} else {
 		var err error
-		from, err = session.Aside(func() (domain.WorkspaceCursor, error) { return h.sessions.Hub().WorkspaceHead(ctx, p.WorkspaceID) })
+		from, err = session.Aside(ctx, func(ctx context.Context) (domain.WorkspaceCursor, error) { return h.sessions.Hub().WorkspaceHead(ctx, p.WorkspaceID) })
 		if err != nil {
 			return err
 		}

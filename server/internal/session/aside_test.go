@@ -3,6 +3,7 @@ package session
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -15,12 +16,13 @@ import (
 )
 
 func TestAsideReturnsWhatReadReturns(t *testing.T) {
-	v, err := Aside(func() (int, error) { return 42, nil })
+	ctx := context.Background()
+	v, err := Aside(ctx, func(context.Context) (int, error) { return 42, nil })
 	if v != 42 || err != nil {
 		t.Errorf("Aside = %d, %v; want 42, nil", v, err)
 	}
 	boom := errors.New("boom")
-	if _, err := Aside(func() (int, error) { return 0, boom }); err != boom {
+	if _, err := Aside(ctx, func(context.Context) (int, error) { return 0, boom }); err != boom {
 		t.Errorf("Aside error = %v, want %v", err, boom)
 	}
 }
@@ -31,8 +33,76 @@ func TestAsidePanicsInTheCaller(t *testing.T) {
 			t.Errorf("recovered %v, want the read's panic", p)
 		}
 	}()
-	_, _ = Aside(func() (int, error) { panic("read failed") })
+	_, _ = Aside(context.Background(), func(context.Context) (int, error) { panic("read failed") })
 	t.Error("Aside returned after its read panicked")
+}
+
+type asideKey struct{}
+
+// TestAsideReadsWithTheCallersValuesAndCancellation: the read sees the
+// caller's values, and ends when the caller's context does.
+func TestAsideReadsWithTheCallersValuesAndCancellation(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), asideKey{}, "principal"))
+	started := make(chan struct{})
+	go func() {
+		<-started
+		cancel()
+	}()
+	got, err := Aside(ctx, func(ctx context.Context) (any, error) {
+		close(started)
+		<-ctx.Done()
+		return ctx.Value(asideKey{}), ctx.Err()
+	})
+	if got != "principal" || !errors.Is(err, context.Canceled) {
+		t.Errorf("Aside = %v, %v; want the caller's value and context.Canceled", got, err)
+	}
+}
+
+// TestAsideLeavesNothingOnTheCallersContext: a read that registers with
+// its context, as pgx does with every query's, leaves nothing behind on
+// the caller's context, which a stream keeps for as long as it is open.
+// Registered with the caller's context itself, each keeps a map of its
+// children.
+func TestAsideLeavesNothingOnTheCallersContext(t *testing.T) {
+	const n = 10_000
+	register := func(ctx context.Context) (int, error) {
+		stop := context.AfterFunc(ctx, func() {})
+		stop()
+		return 0, nil
+	}
+	retained := func(viaAside bool) float64 {
+		ctxs := make([]context.Context, n)
+		cancels := make([]context.CancelFunc, n)
+		for i := range ctxs {
+			ctxs[i], cancels[i] = context.WithCancel(context.Background())
+			_ = ctxs[i].Done() // its channel made up front: a stream waits on it anyway
+		}
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for _, ctx := range ctxs {
+			if viaAside {
+				_, _ = Aside(ctx, register)
+			} else {
+				_, _ = register(ctx)
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		runtime.KeepAlive(ctxs)
+		for _, c := range cancels {
+			c()
+		}
+		return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / n
+	}
+	aside, direct := retained(true), retained(false)
+	t.Logf("bytes kept per caller's context: %.0f aside, %.0f registered directly", aside, direct)
+	if aside > 32 {
+		t.Errorf("Aside left %.0f bytes on each caller's context; want none", aside)
+	}
+	if direct < 100 {
+		t.Errorf("registering directly left %.0f bytes on each context; want at least 100 (does the test register?)", direct)
+	}
 }
 
 // asideProbe is the environment variable under which the test binary,
@@ -90,13 +160,13 @@ func stackPerWaitingGoroutine(aside bool) uint64 {
 	var started, release sync.WaitGroup
 	started.Add(n)
 	release.Add(1)
-	read := func() (int, error) { return deepFrames(32), nil }
+	read := func(context.Context) (int, error) { return deepFrames(32), nil }
 	for range n {
 		go func() {
 			if aside {
-				_, _ = Aside(read)
+				_, _ = Aside(context.Background(), read)
 			} else {
-				_, _ = read()
+				_, _ = read(nil)
 			}
 			started.Done()
 			release.Wait()

@@ -697,7 +697,7 @@ func (f *feed[C]) follow(ctx context.Context, cursor C, onEntry func(entry[C]) e
 		}
 		if behind {
 			var err error
-			if got, err = Aside(func() ([]entry[C], error) { return f.src.after(ctx, cursor, pageSize) }); err != nil {
+			if got, err = Aside(ctx, func(ctx context.Context) ([]entry[C], error) { return f.src.after(ctx, cursor, pageSize) }); err != nil {
 				return err
 			}
 		}
@@ -735,19 +735,32 @@ func (f *feed[C]) follow(ctx context.Context, cursor C, onEntry func(entry[C]) e
 // runtime's pool for the next one. Read on the stream's own stack, 10,000
 // streams opening at once grew 10,000 stacks to 16 KiB, and the 8 KiB each
 // that the collector took back stayed with the process as free heap.
-func Aside[T any](read func() (T, error)) (T, error) {
+//
+// read gets a context with ctx's values that Aside cancels when ctx ends,
+// rather than ctx itself: pgx registers a callback with the context of
+// each query, and the first registration with a context gives it a map of
+// its children, which a stream's context would keep for the stream's life
+// (about 250 bytes a stream).
+func Aside[T any](ctx context.Context, read func(context.Context) (T, error)) (T, error) {
 	var (
 		v        T
 		err      error
 		panicked any
 		done     = make(chan struct{})
 	)
+	readCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
 	go func() {
 		defer close(done)
 		defer func() { panicked = recover() }()
-		v, err = read()
+		v, err = read(readCtx)
 	}()
-	<-done
+	select {
+	case <-done:
+	case <-ctx.Done():
+		cancel()
+		<-done
+	}
 	if panicked != nil {
 		panic(panicked)
 	}
