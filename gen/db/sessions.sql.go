@@ -321,23 +321,25 @@ func (q *Queries) ListSessions(ctx context.Context, db DBTX, arg ListSessionsPar
 }
 
 const sessionHeads = `-- name: SessionHeads :many
-SELECT s.id, s.last_sequence FROM sessions s
-WHERE (s.workspace_id, s.id) IN (SELECT unnest($1::uuid[]), unnest($2::uuid[]))
+SELECT x.position::int AS position, s.last_sequence
+FROM generate_subscripts($1::uuid[], 1) AS x(position)
+JOIN sessions s ON s.workspace_id = ($2::uuid[])[x.position] AND s.id = ($1::uuid[])[x.position]
 `
 
 type SessionHeadsParams struct {
-	WorkspaceIds []uuid.UUID
 	Ids          []uuid.UUID
+	WorkspaceIds []uuid.UUID
 }
 
 type SessionHeadsRow struct {
-	ID           uuid.UUID
+	Position     int32
 	LastSequence int64
 }
 
-// The newest sequence of each listed session (workspace_ids[i], ids[i]).
+// The newest sequence of each listed session (workspace_ids[i], ids[i])
+// that exists, with its position i in the lists (from 1).
 func (q *Queries) SessionHeads(ctx context.Context, db DBTX, arg SessionHeadsParams) ([]SessionHeadsRow, error) {
-	rows, err := db.Query(ctx, sessionHeads, arg.WorkspaceIds, arg.Ids)
+	rows, err := db.Query(ctx, sessionHeads, arg.Ids, arg.WorkspaceIds)
 	if err != nil {
 		return nil, err
 	}
@@ -345,7 +347,7 @@ func (q *Queries) SessionHeads(ctx context.Context, db DBTX, arg SessionHeadsPar
 	items := []SessionHeadsRow{}
 	for rows.Next() {
 		var i SessionHeadsRow
-		if err := rows.Scan(&i.ID, &i.LastSequence); err != nil {
+		if err := rows.Scan(&i.Position, &i.LastSequence); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

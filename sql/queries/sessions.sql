@@ -22,9 +22,11 @@ SELECT workspace_id, id FROM sessions WHERE token_hash = @token_hash;
 SELECT last_sequence FROM sessions WHERE workspace_id = @workspace_id AND id = @id;
 
 -- name: SessionHeads :many
--- The newest sequence of each listed session (workspace_ids[i], ids[i]).
-SELECT s.id, s.last_sequence FROM sessions s
-WHERE (s.workspace_id, s.id) IN (SELECT unnest(@workspace_ids::uuid[]), unnest(@ids::uuid[]));
+-- The newest sequence of each listed session (workspace_ids[i], ids[i])
+-- that exists, with its position i in the lists (from 1).
+SELECT x.position::int AS position, s.last_sequence
+FROM generate_subscripts(@ids::uuid[], 1) AS x(position)
+JOIN sessions s ON s.workspace_id = (@workspace_ids::uuid[])[x.position] AND s.id = (@ids::uuid[])[x.position];
 
 -- name: UpdateSessions :exec
 -- Writes the whole state of sessions (a JSON array of sessions rows, at

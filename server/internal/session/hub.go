@@ -136,7 +136,7 @@ func (h *Hub) resyncSessions(ctx context.Context) {
 		end := min(start+resyncBatch, len(ids))
 		heads, err := h.store.SessionHeads(ctx, workspaces[start:end], ids[start:end])
 		for i, f := range feeds[start:end] {
-			if err != nil || f.behind(heads[ids[start+i]]) {
+			if err != nil || f.behind(heads[i]) {
 				f.poke()
 			}
 		}

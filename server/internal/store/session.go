@@ -101,17 +101,20 @@ func (s *Store) SessionLastSequence(ctx context.Context, workspaceID, id uuid.UU
 }
 
 // SessionHeads returns the newest sequence of each of the sessions
-// (workspaceIDs[i], ids[i]) that exists, by session id.
-func (s *Store) SessionHeads(ctx context.Context, workspaceIDs, ids []uuid.UUID) (map[uuid.UUID]int64, error) {
+// (workspaceIDs[i], ids[i]) at i: 0 for one that does not exist.
+func (s *Store) SessionHeads(ctx context.Context, workspaceIDs, ids []uuid.UUID) ([]int64, error) {
 	rows, err := s.q.SessionHeads(ctx, s.conn(ctx), db.SessionHeadsParams{WorkspaceIds: workspaceIDs, Ids: ids})
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[uuid.UUID]int64, len(rows))
+	heads := make([]int64, len(ids))
 	for _, r := range rows {
-		out[r.ID] = r.LastSequence
+		if r.Position < 1 || int(r.Position) > len(heads) {
+			return nil, fmt.Errorf("session heads: position %d of %d", r.Position, len(heads))
+		}
+		heads[r.Position-1] = r.LastSequence
 	}
-	return out, nil
+	return heads, nil
 }
 
 // SaveSession writes a session's whole state (locked by SessionForUpdate),

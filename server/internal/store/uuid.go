@@ -1,8 +1,10 @@
 package store
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -23,7 +25,46 @@ type uuidCodec struct{ pgtype.UUIDCodec }
 func registerUUID(m *pgtype.Map) {
 	t := &pgtype.Type{Name: "uuid", OID: pgtype.UUIDOID, Codec: uuidCodec{}}
 	m.RegisterType(t)
-	m.RegisterType(&pgtype.Type{Name: "_uuid", OID: pgtype.UUIDArrayOID, Codec: &pgtype.ArrayCodec{ElementType: t}})
+	m.RegisterType(&pgtype.Type{Name: "_uuid", OID: pgtype.UUIDArrayOID, Codec: uuidArrayCodec{&pgtype.ArrayCodec{ElementType: t}}})
+}
+
+// uuidArrayCodec is pgx's array codec over uuidCodec that also encodes a
+// []uuid.UUID in one pass. pgx's own reaches each element through
+// reflection, which copies it to the heap, and grows its buffer as it
+// goes: the resync of open streams sends a thousand at a time, every few
+// seconds.
+type uuidArrayCodec struct{ *pgtype.ArrayCodec }
+
+func (c uuidArrayCodec) PlanEncode(m *pgtype.Map, oid uint32, format int16, value any) pgtype.EncodePlan {
+	if _, ok := value.([]uuid.UUID); ok && format == pgtype.BinaryFormatCode {
+		return encodeUUIDArrayBinary{}
+	}
+	return c.ArrayCodec.PlanEncode(m, oid, format, value)
+}
+
+type encodeUUIDArrayBinary struct{}
+
+// Encode writes PostgreSQL's binary array format: the number of
+// dimensions, whether there are NULLs, the element type, then the length
+// and lower bound of the one dimension, then each element, its length
+// first. An array without elements has no dimension.
+func (encodeUUIDArrayBinary) Encode(value any, buf []byte) ([]byte, error) {
+	ids := value.([]uuid.UUID)
+	if ids == nil {
+		return nil, nil // NULL
+	}
+	be := binary.BigEndian
+	if len(ids) == 0 {
+		buf = be.AppendUint32(be.AppendUint32(buf, 0), 0)
+		return be.AppendUint32(buf, pgtype.UUIDOID), nil
+	}
+	buf = slices.Grow(buf, 20+20*len(ids))
+	buf = be.AppendUint32(be.AppendUint32(be.AppendUint32(buf, 1), 0), pgtype.UUIDOID)
+	buf = be.AppendUint32(be.AppendUint32(buf, uint32(len(ids))), 1)
+	for _, id := range ids {
+		buf = append(be.AppendUint32(buf, uint32(len(id))), id[:]...)
+	}
+	return buf, nil
 }
 
 func (c uuidCodec) PlanEncode(m *pgtype.Map, oid uint32, format int16, value any) pgtype.EncodePlan {

@@ -54,6 +54,16 @@ func TestUUIDsRoundTripAsPostgreSQLReadsThem(t *testing.T) {
 	if err := conn.QueryRow(ctx, `SELECT $1::text::uuid`, a.String()).Scan(&fromText); err != nil || fromText != a {
 		t.Errorf("uuid from text: got %v, %v; want %v", fromText, err, a)
 	}
+	var empty []uuid.UUID
+	var cardinality int
+	if err := conn.QueryRow(ctx, `SELECT $1::uuid[], cardinality($1::uuid[])`, []uuid.UUID{}).
+		Scan(&empty, &cardinality); err != nil || empty == nil || len(empty) != 0 || cardinality != 0 {
+		t.Errorf("empty uuid[]: got %v (cardinality %d), %v; want an empty array", empty, cardinality, err)
+	}
+	var isNull bool
+	if err := conn.QueryRow(ctx, `SELECT $1::uuid[] IS NULL`, []uuid.UUID(nil)).Scan(&isNull); err != nil || !isNull {
+		t.Errorf("nil []uuid.UUID: IS NULL %v, %v; want NULL", isNull, err)
+	}
 	var null uuid.UUID
 	if err := conn.QueryRow(ctx, `SELECT NULL::uuid`).Scan(&null); err == nil {
 		t.Errorf("NULL scanned into a uuid.UUID as %v, want an error", null)
@@ -85,6 +95,38 @@ func BenchmarkUUIDEncodeScan(b *testing.B) {
 				}
 				if err := m.Scan(pgtype.UUIDOID, pgtype.BinaryFormatCode, buf, &got); err != nil || got != id {
 					b.Fatalf("scanned %v, %v; want %v", got, err, id)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkUUIDArrayEncode encodes a thousand uuids as a uuid[] parameter
+// (a resync query's), with pgx's array codec over the store's uuid codec
+// and with the store's array codec.
+func BenchmarkUUIDArrayEncode(b *testing.B) {
+	ids := make([]uuid.UUID, 1000)
+	for i := range ids {
+		ids[i] = uuid.New()
+	}
+	for _, tc := range []struct {
+		name  string
+		array func(m *pgtype.Map)
+	}{
+		{"pgx-array-codec", func(m *pgtype.Map) {
+			t, _ := m.TypeForOID(pgtype.UUIDOID)
+			m.RegisterType(&pgtype.Type{Name: "_uuid", OID: pgtype.UUIDArrayOID, Codec: &pgtype.ArrayCodec{ElementType: t}})
+		}},
+		{"store-codec", func(*pgtype.Map) {}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			m := pgtype.NewMap()
+			store.RegisterUUID(m)
+			tc.array(m)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := m.Encode(pgtype.UUIDArrayOID, pgtype.BinaryFormatCode, ids, nil); err != nil {
+					b.Fatal(err)
 				}
 			}
 		})
