@@ -112,7 +112,7 @@ func bindFlags(fs *flag.FlagSet, cfg *Config, getenv envOf) {
 		cfg.GCHeapFloorMiB = 0 // the operator chose GOGC
 	}
 	integer(fs, getenv, cfg, &cfg.GCHeapFloorMiB, "gc-heap-floor-mib", "PARLEY_GC_HEAP_FLOOR_MIB",
-		"heap size in MiB under which Go's garbage collector does not run while the server is busy, trading that much memory for CPU under load; while it is not busy, a heap past it is collected at GOGC=25; 0 leaves GOGC alone, as does a GOGC in the environment")
+		"heap size in MiB under which Go's garbage collector does not run while the server is busy, trading that much memory for CPU under load; while it is not busy, a heap past it is collected at GOGC=10; 0 leaves GOGC alone, as does a GOGC in the environment")
 }
 
 // integer binds an int flag seeded from the environment.

@@ -79,12 +79,15 @@ const (
 	// which may be minutes apart once the load stops.
 	floorCheck = time.Second
 	// idlePercent is GOGC while the server is not busy and its heap is
-	// past the floor. Back to back with 10,000 idle Subscribe streams for
-	// five minutes, the process settled at 22.5 KiB a stream with
-	// GOGC=25 against 27.0 with GOGC=100, for 4.3 % of a core against
-	// 3.9 (the heartbeats' allocations are what the collector has to
-	// keep up with).
-	idlePercent = 25
+	// past the floor. Holding 10,000 idle Subscribe streams for five
+	// minutes, the process settled at 22.5 KiB a stream with GOGC=25
+	// against 27.0 with GOGC=100, for 4.3 % of a core against 3.9 (the
+	// streams' heartbeats and resync reads are what the collector keeps
+	// up with). Once the resync allocated a third as much, 50,000 idle
+	// streams took 20.5 KiB each with GOGC=10 against 21.5 with GOGC=25,
+	// for 16.4 % of a core against 14.2 over the wait (the streams
+	// scenario, one run each).
+	idlePercent = 10
 	// minHeapGoal is the runtime's smallest heap target at GOGC=100; it
 	// grows with GOGC (4 MiB * GOGC/100), which bounds GOGC for a floor.
 	minHeapGoal = 4 << 20

@@ -50,6 +50,9 @@ type Hub struct {
 	// instance names this hub's announcements, so it skips its own.
 	instance string
 
+	// beats time the heartbeats of idle streams.
+	beats *beatWheel
+
 	mu         sync.Mutex
 	sessions   map[uuid.UUID]*feed[int64]
 	workspaces map[uuid.UUID]*feed[domain.WorkspaceCursor]
@@ -76,7 +79,7 @@ func newHub(st *store.Store, opts HubOptions) *Hub {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	h := &Hub{
-		store: st, opts: opts, ctx: context.Background(), instance: uuid.NewString(),
+		store: st, opts: opts, ctx: context.Background(), instance: uuid.NewString(), beats: newBeatWheel(opts.Heartbeat),
 		sessions: map[uuid.UUID]*feed[int64]{}, workspaces: map[uuid.UUID]*feed[domain.WorkspaceCursor]{},
 		announce: make(chan struct{}, 1),
 	}
@@ -94,6 +97,7 @@ func (h *Hub) Run(ctx context.Context) {
 	h.running = true
 	h.amu.Unlock()
 	go h.announceCommitted(ctx)
+	go h.beats.run(ctx)
 	go h.poll(ctx, h.opts.Resync, func() { h.resyncSessions(ctx) })
 	go h.poll(ctx, h.opts.WorkspacePoll, func() { poke(h, h.workspaces, nil) })
 	h.store.Listen(ctx, notifyChannel, h.notified, func() {
@@ -386,7 +390,7 @@ func (h *Hub) FollowSession(ctx context.Context, workspaceID, id uuid.UUID, afte
 		return f
 	})
 	defer release()
-	return f.follow(ctx, after, func(e entry[int64]) error { return onEvent(e.ev) }, onDelta, onHeartbeat, h.opts.Heartbeat)
+	return f.follow(ctx, after, func(e entry[int64]) error { return onEvent(e.ev) }, onDelta, onHeartbeat)
 }
 
 // FollowWorkspace is FollowSession for every event of a workspace, after a
@@ -400,7 +404,7 @@ func (h *Hub) FollowWorkspace(ctx context.Context, workspaceID uuid.UUID, after 
 		})
 	})
 	defer release()
-	return f.follow(ctx, after, func(e entry[domain.WorkspaceCursor]) error { return onEvent(e.cursor, e.ev) }, nil, onHeartbeat, h.opts.Heartbeat)
+	return f.follow(ctx, after, func(e entry[domain.WorkspaceCursor]) error { return onEvent(e.cursor, e.ev) }, nil, onHeartbeat)
 }
 
 // join returns the feed of key, making it when it is the first subscriber,
@@ -677,11 +681,14 @@ func (f *feed[C]) since(c C) (out []entry[C], changed <-chan struct{}, head C, b
 	return nil, f.changed, f.head, false
 }
 
+// follow streams the feed's entries after cursor, and its deltas, to a
+// subscriber, and a heartbeat on each beat of the hub's wheel that finds it
+// idle: nothing sent since the beat before.
 func (f *feed[C]) follow(ctx context.Context, cursor C, onEntry func(entry[C]) error, onDelta func(*sessionv1.MessageDelta) error,
-	onHeartbeat func(Heartbeat[C]) error, every time.Duration,
+	onHeartbeat func(Heartbeat[C]) error,
 ) error {
-	beat := time.NewTicker(every)
-	defer beat.Stop()
+	beats := f.hub.beats
+	slot, sent := beats.join(), false
 	_, nextDelta := f.deltasSince(math.MaxInt)
 	for {
 		// Deltas are read after since: one added later closes changed.
@@ -708,14 +715,18 @@ func (f *feed[C]) follow(ctx context.Context, cursor C, onEntry func(entry[C]) e
 			cursor = e.cursor
 		}
 		if len(got) > 0 {
-			beat.Reset(every)
+			sent = true
 			continue
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-changed:
-		case <-beat.C:
+		case <-beats.beat(slot):
+			if sent {
+				sent = false
+				continue
+			}
 			if f.less(head, cursor) {
 				head = cursor
 			}
