@@ -1,7 +1,6 @@
 package session
 
 import (
-	"context"
 	"sync"
 	"time"
 )
@@ -53,19 +52,8 @@ func (w *beatWheel) beat(slot int) <-chan struct{} {
 	return w.slots[slot]
 }
 
-// run turns the wheel until ctx ends.
-func (w *beatWheel) run(ctx context.Context) {
-	t := time.NewTicker(w.interval / time.Duration(len(w.slots)))
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			w.turn()
-		}
-	}
-}
+// step is how often the wheel turns: one slot a step.
+func (w *beatWheel) step() time.Duration { return w.interval / time.Duration(len(w.slots)) }
 
 // turn fires the next slot.
 func (w *beatWheel) turn() {

@@ -71,7 +71,7 @@ func TestBeatWheelShortInterval(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); w.run(ctx) }()
+	go func() { defer close(done); every(ctx, w.step(), w.turn) }()
 	slot := w.join()
 	for i := range 3 {
 		select {

@@ -97,17 +97,18 @@ func (h *Hub) Run(ctx context.Context) {
 	h.running = true
 	h.amu.Unlock()
 	go h.announceCommitted(ctx)
-	go h.beats.run(ctx)
-	go h.poll(ctx, h.opts.Resync, func() { h.resyncSessions(ctx) })
-	go h.poll(ctx, h.opts.WorkspacePoll, func() { poke(h, h.workspaces, nil) })
+	go every(ctx, h.beats.step(), h.beats.turn)
+	go every(ctx, h.opts.Resync, func() { h.resyncSessions(ctx) })
+	go every(ctx, h.opts.WorkspacePoll, func() { poke(h, h.workspaces, nil) })
 	h.store.Listen(ctx, notifyChannel, h.notified, func() {
 		poke(h, h.sessions, nil)
 		poke(h, h.workspaces, nil)
 	}, nil)
 }
 
-func (h *Hub) poll(ctx context.Context, every time.Duration, fn func()) {
-	t := time.NewTicker(every)
+// every calls fn once a period until ctx ends.
+func every(ctx context.Context, period time.Duration, fn func()) {
+	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
 		select {
