@@ -244,18 +244,19 @@ func (h *SessionHandler) Subscribe(ctx context.Context, req *connect.Request[ses
 	if err != nil {
 		return err
 	}
-	return h.sessions.Hub().FollowSession(ctx, sub.principal.WorkspaceID, sub.session, req.Msg.GetAfterSequence(), sub.event, sub.delta, sub.heartbeat)
+	return h.sessions.Hub().FollowSession(ctx, sub.workspace, sub.session, req.Msg.GetAfterSequence(), sub.event, sub.delta, sub.heartbeat)
 }
 
-// subscription is an open Subscribe stream.
+// subscription is an open Subscribe stream: it keeps no more of its caller
+// than it needs, as it lives as long as the stream.
 type subscription struct {
-	principal domain.Principal
-	session   uuid.UUID
-	stream    *connect.ServerStream[sessionv1.SubscribeResponse]
+	caller             domain.PrincipalKind
+	workspace, session uuid.UUID
+	stream             *connect.ServerStream[sessionv1.SubscribeResponse]
 }
 
 func (s *subscription) event(ev *sessionv1.SessionEvent) error {
-	if !visibleTo(s.principal, ev) {
+	if !visibleTo(s.caller, ev) {
 		return nil
 	}
 	return s.stream.Send(&sessionv1.SubscribeResponse{Item: &sessionv1.SubscribeResponse_Event{Event: ev}})
@@ -293,7 +294,7 @@ func (h *SessionHandler) openSubscription(ctx context.Context, req *connect.Requ
 	if after := req.Msg.GetAfterSequence(); after > head {
 		return nil, domain.Invalid("after_sequence", "is past the newest event of the session (%d)", head)
 	}
-	sub := &subscription{principal: p, session: id, stream: stream}
+	sub := &subscription{caller: p.Kind, workspace: p.WorkspaceID, session: id, stream: stream}
 	return sub, sub.heartbeat(session.Heartbeat[int64]{Time: time.Now(), Head: head})
 }
 
@@ -451,8 +452,8 @@ func operatorToProto(o domain.Operator) *sessionv1.Operator {
 
 // visibleTo reports whether a caller may see an event: a visitor's widget
 // does not see private notes or operator notifications.
-func visibleTo(p domain.Principal, ev *sessionv1.SessionEvent) bool {
-	if p.Kind != domain.PrincipalSession {
+func visibleTo(caller domain.PrincipalKind, ev *sessionv1.SessionEvent) bool {
+	if caller != domain.PrincipalSession {
 		return true
 	}
 	return ev.GetNote() == nil && ev.GetNotificationSent() == nil
@@ -462,7 +463,7 @@ func visibleTo(p domain.Principal, ev *sessionv1.SessionEvent) bool {
 func visibleEvents(p domain.Principal, evs []*sessionv1.SessionEvent) []*sessionv1.SessionEvent {
 	out := evs[:0:0]
 	for _, ev := range evs {
-		if visibleTo(p, ev) {
+		if visibleTo(p.Kind, ev) {
 			out = append(out, ev)
 		}
 	}

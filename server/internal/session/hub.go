@@ -385,12 +385,12 @@ type Heartbeat[C any] struct {
 func (h *Hub) FollowSession(ctx context.Context, workspaceID, id uuid.UUID, after int64,
 	onEvent func(*sessionv1.SessionEvent) error, onDelta func(*sessionv1.MessageDelta) error, onHeartbeat func(Heartbeat[int64]) error,
 ) error {
-	f, release := join(h, h.sessions, id, func() *feed[int64] {
-		f := newFeed(h, sessionSource(h.store, workspaceID, id), func(a, b int64) bool { return a < b })
+	f := join(h, h.sessions, id, func() *feed[int64] {
+		f := newFeed[int64](h, sessionLog{h.store, workspaceID, id}, func(a, b int64) bool { return a < b })
 		f.workspace = workspaceID
 		return f
 	})
-	defer release()
+	defer leave(h, h.sessions, id, f)
 	return f.follow(ctx, after, func(e entry[int64]) error { return onEvent(e.ev) }, onDelta, onHeartbeat)
 }
 
@@ -399,18 +399,18 @@ func (h *Hub) FollowSession(ctx context.Context, workspaceID, id uuid.UUID, afte
 func (h *Hub) FollowWorkspace(ctx context.Context, workspaceID uuid.UUID, after domain.WorkspaceCursor,
 	onEvent func(domain.WorkspaceCursor, *sessionv1.SessionEvent) error, onHeartbeat func(Heartbeat[domain.WorkspaceCursor]) error,
 ) error {
-	f, release := join(h, h.workspaces, workspaceID, func() *feed[domain.WorkspaceCursor] {
-		return newFeed(h, workspaceSource(h.store, workspaceID), func(a, b domain.WorkspaceCursor) bool {
+	f := join(h, h.workspaces, workspaceID, func() *feed[domain.WorkspaceCursor] {
+		return newFeed[domain.WorkspaceCursor](h, workspaceLog{h.store, workspaceID}, func(a, b domain.WorkspaceCursor) bool {
 			return a.Xid < b.Xid || (a.Xid == b.Xid && a.ID < b.ID)
 		})
 	})
-	defer release()
+	defer leave(h, h.workspaces, workspaceID, f)
 	return f.follow(ctx, after, func(e entry[domain.WorkspaceCursor]) error { return onEvent(e.cursor, e.ev) }, nil, onHeartbeat)
 }
 
-// join returns the feed of key, making it when it is the first subscriber,
-// and the function that leaves it (the last one out removes it).
-func join[C comparable](h *Hub, feeds map[uuid.UUID]*feed[C], key uuid.UUID, create func() *feed[C]) (*feed[C], func()) {
+// join returns the feed of key, making it when it is the first subscriber.
+// Each join is followed by a leave.
+func join[C comparable](h *Hub, feeds map[uuid.UUID]*feed[C], key uuid.UUID, create func() *feed[C]) *feed[C] {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	f := feeds[key]
@@ -419,12 +419,15 @@ func join[C comparable](h *Hub, feeds map[uuid.UUID]*feed[C], key uuid.UUID, cre
 		feeds[key] = f
 	}
 	f.refs++
-	return f, func() {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		if f.refs--; f.refs == 0 {
-			delete(feeds, key)
-		}
+	return f
+}
+
+// leave undoes a join of f, the feed of key; the last one out removes it.
+func leave[C comparable](h *Hub, feeds map[uuid.UUID]*feed[C], key uuid.UUID, f *feed[C]) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if f.refs--; f.refs == 0 {
+		delete(feeds, key)
 	}
 }
 
@@ -441,9 +444,9 @@ func (h *Hub) runContext() context.Context {
 }
 
 // source reads a log: its head, and entries after a cursor.
-type source[C comparable] struct {
-	head  func(ctx context.Context) (C, error)
-	after func(ctx context.Context, after C, limit int) ([]entry[C], error)
+type source[C comparable] interface {
+	head(ctx context.Context) (C, error)
+	after(ctx context.Context, after C, limit int) ([]entry[C], error)
 }
 
 type entry[C comparable] struct {
@@ -451,31 +454,38 @@ type entry[C comparable] struct {
 	ev     *sessionv1.SessionEvent
 }
 
-func sessionSource(st *store.Store, workspaceID, id uuid.UUID) source[int64] {
-	return source[int64]{
-		head: func(ctx context.Context) (int64, error) { return st.SessionLastSequence(ctx, workspaceID, id) },
-		after: func(ctx context.Context, after int64, limit int) ([]entry[int64], error) {
-			stored, err := st.SessionEvents(ctx, workspaceID, id, after, limit)
-			return readEntries(stored, err, func(e domain.SessionEvent) int64 { return e.Sequence })
-		},
-	}
+// sessionLog is the log of a session.
+type sessionLog struct {
+	st            *store.Store
+	workspace, id uuid.UUID
 }
 
-func workspaceSource(st *store.Store, workspaceID uuid.UUID) source[domain.WorkspaceCursor] {
-	return source[domain.WorkspaceCursor]{
-		head: func(ctx context.Context) (domain.WorkspaceCursor, error) {
-			return st.WorkspaceEventsHead(ctx, workspaceID)
-		},
-		after: func(ctx context.Context, after domain.WorkspaceCursor, limit int) ([]entry[domain.WorkspaceCursor], error) {
-			stored, err := st.WorkspaceEvents(ctx, workspaceID, after, limit)
-			return readEntries(stored, err, func(e domain.SessionEvent) domain.WorkspaceCursor {
-				return domain.WorkspaceCursor{Xid: e.Xid, ID: e.ID}
-			})
-		},
-	}
+func (l sessionLog) head(ctx context.Context) (int64, error) {
+	return l.st.SessionLastSequence(ctx, l.workspace, l.id)
 }
 
-// readEntries decodes stored events into entries with their cursors.
+func (l sessionLog) after(ctx context.Context, after int64, limit int) ([]entry[int64], error) {
+	stored, err := l.st.SessionEvents(ctx, l.workspace, l.id, after, limit)
+	return readEntries(stored, err, func(e domain.SessionEvent) int64 { return e.Sequence })
+}
+
+// workspaceLog is the log of every session of a workspace.
+type workspaceLog struct {
+	st        *store.Store
+	workspace uuid.UUID
+}
+
+func (l workspaceLog) head(ctx context.Context) (domain.WorkspaceCursor, error) {
+	return l.st.WorkspaceEventsHead(ctx, l.workspace)
+}
+
+func (l workspaceLog) after(ctx context.Context, after domain.WorkspaceCursor, limit int) ([]entry[domain.WorkspaceCursor], error) {
+	stored, err := l.st.WorkspaceEvents(ctx, l.workspace, after, limit)
+	return readEntries(stored, err, func(e domain.SessionEvent) domain.WorkspaceCursor {
+		return domain.WorkspaceCursor{Xid: e.Xid, ID: e.ID}
+	})
+}
+
 func readEntries[C comparable](stored []domain.SessionEvent, err error, cursor func(domain.SessionEvent) C) ([]entry[C], error) {
 	if err != nil {
 		return nil, err
