@@ -486,6 +486,7 @@ func (l workspaceLog) after(ctx context.Context, after domain.WorkspaceCursor, l
 	})
 }
 
+// readEntries decodes stored events into entries with their cursors.
 func readEntries[C comparable](stored []domain.SessionEvent, err error, cursor func(domain.SessionEvent) C) ([]entry[C], error) {
 	if err != nil {
 		return nil, err
